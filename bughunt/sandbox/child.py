@@ -1,0 +1,98 @@
+"""Entry point of the sandboxed process: load the grader (trusted) and the student file
+(untrusted), run the grader's probe on each hidden case, and write raw observations.
+
+Nothing here decides pass or fail; the parent does that from the observations.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import sys
+import traceback
+import types
+import warnings
+
+
+def describe(exc: BaseException, student_file: str) -> dict:
+    """Type, message and the student's line for an exception; never the grader's traceback."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == student_file:
+            line = frame.lineno
+    if isinstance(exc, SyntaxError) and exc.filename == student_file:
+        line = exc.lineno
+    from bughunt.probe import ContractError
+
+    message = str(exc)
+    if len(message) > 400:
+        message = message[:400] + "..."
+    return {
+        "type": type(exc).__name__,
+        "message": message,
+        "line": line,
+        "contract": isinstance(exc, ContractError),
+    }
+
+
+def load_module(path: str, name: str) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_student(path: str) -> types.ModuleType:
+    with open(path, "rb") as fh:
+        source = fh.read()
+    module = types.ModuleType("student_submission")
+    module.__file__ = path
+    sys.modules["student_submission"] = module
+    code = compile(source, path, "exec", dont_inherit=True)
+    exec(code, module.__dict__)
+    return module
+
+
+def reseed() -> None:
+    random.seed(0)
+    import numpy as np
+
+    np.random.seed(0)
+
+
+def main() -> None:
+    request = json.loads(sys.stdin.read())
+    student_file = request["student"]
+    from bughunt.sandbox import wire
+
+    grader = load_module(request["grader"], "bughunt_grader_under_test").GRADER
+    cases = grader.cases()
+    grader.instrument()
+    result: dict = {"token": request["token"], "import": None, "cases": []}
+    warnings.simplefilter("default")
+    try:
+        reseed()
+        student = load_student(student_file)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt are student errors here too
+        result["import"] = describe(exc, student_file)
+        student = None
+    if student is not None:
+        for case in cases:
+            try:
+                reseed()
+                result["cases"].append({"ok": grader.probe(student, case)})
+            except BaseException as exc:
+                result["cases"].append({"error": describe(exc, student_file)})
+    payload = wire.dumps(result)
+    tmp = request["result"] + ".part"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(payload)
+    os.replace(tmp, request["result"])
+    # Skip atexit handlers and finalizers the submission may have registered.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The parsed source a static check reads, and the StaticCheck contract.
+
+Every check carries VALID and INVALID snippets (as Fixit rules do); tests/ runs them all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import ClassVar
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata.base_provider import LazyValue
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider, QualifiedNameProvider, ScopeProvider
+
+
+class SourceError(Exception):
+    """The file cannot be read as Python. `line` is where, if known."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class Finding:
+    line: int
+    message: str
+
+
+@dataclass
+class Source:
+    text: str
+    module: cst.Module
+    wrapper: MetadataWrapper = field(repr=False)
+
+    @classmethod
+    def parse(cls, data: bytes | str) -> "Source":
+        if isinstance(data, bytes):
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"the file is not valid UTF-8 text (bad byte at offset {exc.start})") from None
+        else:
+            text = data
+        if not text.strip():
+            raise SourceError("the file is empty")
+        try:
+            compile(text, "<submission>", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            raise SourceError(f"syntax error: {exc.msg}", exc.lineno) from None
+        except ValueError as exc:  # e.g. null bytes
+            raise SourceError(f"the file cannot be compiled: {exc}") from None
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            raise SourceError(f"syntax error: {exc.message}", exc.raw_line) from None
+        return cls(text, module, MetadataWrapper(module, unsafe_skip_copy=True))
+
+    @cached_property
+    def positions(self):
+        return self.wrapper.resolve(PositionProvider)
+
+    @cached_property
+    def qualnames(self):
+        return self.wrapper.resolve(QualifiedNameProvider)
+
+    @cached_property
+    def scopes(self):
+        return self.wrapper.resolve(ScopeProvider)
+
+    @cached_property
+    def parents(self):
+        return self.wrapper.resolve(ParentNodeProvider)
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line
+
+    def names(self, node: cst.CSTNode) -> set[str]:
+        """Fully resolved qualified names of an expression (imports and aliases followed)."""
+        value = self.qualnames.get(node, ())
+        if isinstance(value, LazyValue):
+            value = value()
+        return {q.name for q in value}
+
+    def calls_to(self, node: cst.CSTNode, *qualified: str) -> bool:
+        return bool(self.names(node) & set(qualified))
+
+    @cached_property
+    def functions(self) -> dict[str, cst.FunctionDef]:
+        """Module-level functions by name."""
+        return {
+            s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
+        }
+
+    def find(self, root: cst.CSTNode, matcher) -> list[cst.CSTNode]:
+        return list(m.findall(root, matcher))
+
+    def graded_nodes(self) -> list[cst.CSTNode]:
+        """Everything except the `if __name__ == "__main__":` block, which only runs on visible data."""
+        return [s for s in self.module.body if not _is_main_guard(s)]
+
+
+def _is_main_guard(stmt: cst.CSTNode) -> bool:
+    return m.matches(
+        stmt,
+        m.If(
+            test=m.Comparison(
+                left=m.Name("__name__"),
+                comparisons=[m.ComparisonTarget(comparator=m.SimpleString())],
+            )
+        ),
+    )
+
+
+class StaticCheck:
+    """A named libcst check. Subclasses set `name`, `VALID`, `INVALID` and implement `findings`.
+
+    `suppression = True` marks a check whose findings hide a symptom instead of fixing it.
+    """
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    suppression: ClassVar[bool] = False
+    VALID: ClassVar[list[str]] = []
+    INVALID: ClassVar[list[str]] = []
+
+    def findings(self, src: Source) -> list[Finding]:
+        raise NotImplementedError
+
+    def passed_message(self) -> str:
+        return self.summary
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
