@@ -127,3 +127,25 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
     verdict.checks.append(Check("runs_on_hidden_data", "runtime", True, "runs on hidden data", root_cause=False))
     verdict.checks.extend(grader.judge(results))
     return verdict
+
+
+def grade_many(items: list[tuple[Exercise, Path | None]], jobs: int | None = None, on_done=None) -> list[Verdict]:
+    """Grade several (exercise, file) pairs, one sandbox each, `jobs` at a time; results keep input order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(items) <= 1:
+        out = []
+        for ex, f in items:
+            out.append(grade(ex, f))
+            if on_done:
+                on_done(out[-1])
+        return out
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(grade, ex, f) for ex, f in items]
+        results = []
+        for fut in futures:
+            results.append(fut.result())
+            if on_done:
+                on_done(results[-1])
+        return results

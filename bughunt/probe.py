@@ -73,3 +73,34 @@ def call_watched(fn, *args, **kwargs):
     finally:
         np.seterr(**previous)
     return result, [_warning_text(w) for w in caught]
+
+
+# --- shape tracing -----------------------------------------------------------------
+# Added for the shape_mismatch exercises: an ndarray subclass that records the shape of
+# every array numpy derives from it (arithmetic, matmul, reductions, views), so a probe can
+# report an intermediate such as an (n, n) residual that never reaches a return value.
+_SHAPE_LOGS: list[set] = []
+
+
+class ShapeTraced(np.ndarray):
+    """An ndarray that reports the shape of each array derived from it to `trace_shapes`."""
+
+    def __array_finalize__(self, obj):
+        if _SHAPE_LOGS:
+            _SHAPE_LOGS[-1].add(tuple(self.shape))
+
+
+def traced(value) -> np.ndarray:
+    """A copy of `value` whose derived arrays are recorded inside `trace_shapes()`."""
+    return np.array(value, dtype=float).view(ShapeTraced)
+
+
+@contextmanager
+def trace_shapes():
+    """Collect the shapes of every array derived from a `traced` input inside the block."""
+    shapes: set = set()
+    _SHAPE_LOGS.append(shapes)
+    try:
+        yield shapes
+    finally:
+        _SHAPE_LOGS.remove(shapes)

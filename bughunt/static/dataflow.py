@@ -28,6 +28,11 @@ STAT_FUNCS = {
         "nanquantile min max amin amax nanmin nanmax ptp corrcoef cov average"
     ).split()
 }
+# univariate feature scores learn from the rows (and labels) they are given, like a statistic
+STAT_FUNCS |= {
+    f"sklearn.feature_selection.{n}"
+    for n in "f_classif f_regression r_regression chi2 mutual_info_classif mutual_info_regression".split()
+}
 STAT_METHODS = {"mean", "std", "var", "min", "max", "median", "quantile", "ptp"}
 RESAMPLE_FUNCS = {"sklearn.utils.resample", "sklearn.utils.shuffle"}
 SPLIT_FUNCS = {"sklearn.model_selection.train_test_split", "sklearn.model_selection._split.train_test_split"}

@@ -36,6 +36,18 @@ def hidden_data(n_rows, seed, weights):
     return X, y
 
 
+def _honest_accuracy(case, test_idx):
+    """Accuracy of the leak-free reference pipeline, computed in the parent."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = case["X"], case["y"]
+    train = np.setdiff1d(np.arange(len(X)), test_idx)
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000)).fit(X[train], y[train])
+    return float(model.score(X[test_idx], y[test_idx]))
+
+
 class ScalerBeforeSplit(Grader):
     exercise = EXERCISE
     functions = {"train_and_predict": "train_and_predict(X, y, seed) -> (y_test, test_probabilities)"}
@@ -217,7 +229,7 @@ class ScalerBeforeSplit(Grader):
 
         checks = []
         cases = self.cases()
-        split_msgs, leak_msgs, scale_msgs, shape_msgs = [], [], [], []
+        split_msgs, leak_msgs, scale_msgs, shape_msgs, skill_msgs = [], [], [], [], []
         for r, case in zip(results, cases):
             o = r.obs
             n = len(case["X"])
@@ -239,6 +251,10 @@ class ScalerBeforeSplit(Grader):
                     f"found {proba.shape[0]} values (need {len(test_idx)} probabilities in [0, 1], no NaN)"
                 )
                 continue
+            accuracy = float(np.mean((proba > 0.5) == o["y_test"]))
+            honest = _honest_accuracy(case, expected_test)
+            if accuracy < honest - 0.08:
+                skill_msgs.append(f"found accuracy {accuracy:.2f} where an honest pipeline reaches {honest:.2f}")
             untouched = np.arange(len(test_idx))[1::2]
             moved = float(np.max(np.abs(proba[untouched] - o["proba_perturbed"][untouched])))
             if not o["same_split"] or moved > TOLERANCE:
@@ -262,6 +278,15 @@ class ScalerBeforeSplit(Grader):
                 "runtime",
                 not shape_msgs,
                 f"Exercise {EXERCISE} should return one probability per test row; {shape_msgs[0]}" if shape_msgs else "returns one probability per test row",
+                root_cause=False,
+            )
+        )
+        checks.append(
+            Check(
+                "predictions_useful",
+                "runtime",
+                not skill_msgs,
+                f"Exercise {EXERCISE} should still predict churn on hidden data; {skill_msgs[0]}" if skill_msgs else "predicts as well as an honest pipeline",
                 root_cause=False,
             )
         )

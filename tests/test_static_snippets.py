@@ -1,0 +1,47 @@
+"""Fixit-style: every static check's VALID snippets produce no finding and every INVALID
+snippet produces at least one."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import bughunt.static as static_pkg
+from bughunt.static.base import Source, StaticCheck
+
+
+def _all_checks() -> list[type[StaticCheck]]:
+    for info in pkgutil.walk_packages(static_pkg.__path__, static_pkg.__name__ + "."):
+        importlib.import_module(info.name)
+    seen, out = set(), []
+    stack = list(StaticCheck.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls not in seen and (cls.VALID or cls.INVALID):
+            seen.add(cls)
+            out.append(cls)
+    return sorted(out, key=lambda c: (c.__module__, c.__name__))
+
+
+CHECKS = _all_checks()
+CASES = [(c, "VALID", i, code) for c in CHECKS for i, code in enumerate(c.VALID)] + [
+    (c, "INVALID", i, code) for c in CHECKS for i, code in enumerate(c.INVALID)
+]
+
+
+def test_every_check_has_both_kinds_of_example():
+    for cls in CHECKS:
+        assert cls.VALID and cls.INVALID, f"{cls.__name__} needs VALID and INVALID examples"
+        assert cls.name, f"{cls.__name__} needs a name"
+
+
+@pytest.mark.parametrize("cls,kind,i,code", CASES, ids=lambda v: v.__name__ if isinstance(v, type) else (v if isinstance(v, str) and len(v) < 10 else str(v)) if not isinstance(v, str) or len(v) < 10 else None)
+def test_snippet(cls, kind, i, code):
+    found = cls().findings(Source.parse(code))
+    if kind == "VALID":
+        assert found == [], f"{cls.__name__} VALID #{i} flagged: {found}"
+    else:
+        assert found, f"{cls.__name__} INVALID #{i} not flagged"
+        assert all(f.line >= 1 and f.message for f in found)
