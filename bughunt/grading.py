@@ -34,7 +34,7 @@ def display_path(path: Path) -> str:
 def _exception_text(err: dict, shown: str) -> tuple[str, int | None]:
     if err.get("contract"):
         return f"the grader could not use your code: {err['message']}", err.get("line")
-    text = f"raised {err['type']}: {err['message']}".rstrip(": ")
+    text = f"your code raised {err['type']}: {err['message']}".rstrip(": ")
     return text, err.get("line")
 
 
@@ -97,7 +97,7 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
             return _error(verdict, f"{where}: your code {_OUTCOME_REASONS['exited'].format(detail=err['type'])}")
         if err["type"] == "MemoryError":
             return _error(verdict, f"{where}: your code " + _OUTCOME_REASONS["memory"].format(mb=limits.memory_mb))
-        return _error(verdict, f"{where}: loading the file {text}")
+        return _error(verdict, f"{where}: while loading the file, {text}")
 
     results = []
     for i, case in enumerate(obs.get("cases", [])):
@@ -118,7 +118,7 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
                 "runs_on_hidden_data",
                 "runtime",
                 False,
-                f"Exercise {exercise.id} should run {names} on new data; on hidden case {errors[0].index + 1} it {text}",
+                f"Exercise {exercise.id} should run {names} on new data; on hidden case {errors[0].index + 1}, {text}",
                 line,
                 root_cause=False,
             )

@@ -11,7 +11,7 @@ Rules (all apply to the graded code only; the `__main__` block is ignored):
   own size (`X[:len(X) // 2]`) are allowed, as are slices with only a literal start (`x[1:]`)
   or step (`x[::2]`).
 - `hardcoded_shape`: a literal size of 2 or more (or 0) in `reshape`, `np.reshape`,
-  `np.broadcast_to`, or an assignment to `.shape`. `-1` and `1` are fine: they adapt to
+  `np.broadcast_to`, `np.resize` / `.resize`, or an assignment to `.shape`. `-1` and `1` are fine: they adapt to
   any number of rows.
 """
 from __future__ import annotations
@@ -184,7 +184,7 @@ def residual(pred, y):
         return out
 
 
-_RESHAPE_FUNCS = ("numpy.reshape", "numpy.broadcast_to")
+_RESHAPE_FUNCS = ("numpy.reshape", "numpy.broadcast_to", "numpy.resize")
 
 
 def _shape_literals(args) -> list[int]:
@@ -256,7 +256,7 @@ def column(y):
             for call in src.find(node, m.Call()):
                 if src.calls_to(call.func, *_RESHAPE_FUNCS):
                     sizes = _shape_literals(call.args[1:] if call.args and call.args[0].keyword is None else call.args)
-                elif isinstance(call.func, cst.Attribute) and call.func.attr.value == "reshape":
+                elif isinstance(call.func, cst.Attribute) and call.func.attr.value in ("reshape", "resize"):
                     sizes = _shape_literals(call.args)
                 else:
                     continue
