@@ -172,3 +172,19 @@ def test_patching_numpy_and_printing_a_verdict_cannot_forge_a_pass(tmp_path):
     v = _grade(tmp_path, text)
     assert v.status == "fail"
     assert "test_rows_do_not_influence_training" in {c.name for c in v.failures()}
+
+
+def test_library_imports_in_a_submission_keep_working(tmp_path):
+    """Import-time patch undoing must not break numpy's lazily imported submodules."""
+    from .conftest import exercise as get
+
+    ex = get("bias_update/logistic-bias")
+    path = tmp_path / ex.file
+    path.write_text(
+        ex.path.read_text()
+        + "\nimport scipy.special\nimport sklearn.linear_model\nimport numpy.polynomial\n"
+        + "_probe = sklearn.linear_model.LogisticRegression().fit([[0.0], [1.0]], [0, 1])\n"
+    )
+    v = grade(ex, path)
+    assert "RecursionError" not in " ".join(v.lines()) + v.reason
+    assert v.status == "fail"

@@ -66,11 +66,16 @@ def snapshot() -> dict:
 
 
 def restore(saved: dict) -> None:
-    """Undo import-time patches (reassigned or added attributes) of the guarded modules."""
+    """Undo import-time patches (reassigned or added attributes) of the guarded modules.
+
+    Submodules imported meanwhile (numpy.fft, numpy.random, ...) stay: the import system
+    binds them as attributes, and numpy's lazy __getattr__ recurses if they vanish.
+    """
     for name, attrs in saved.items():
         namespace = vars(sys.modules[name])
         for key in [k for k in namespace if k not in attrs]:
-            del namespace[key]
+            if not isinstance(namespace[key], types.ModuleType):
+                del namespace[key]
         for key, value in attrs.items():
             if namespace.get(key) is not value:
                 namespace[key] = value
@@ -93,9 +98,9 @@ def main() -> None:
     grader.instrument()
     result: dict = {"token": request["token"], "import": None, "cases": []}
     warnings.simplefilter("default")
+    reseed()
     saved = snapshot()
     try:
-        reseed()
         student = load_student(student_file)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt are student errors here too
         result["import"] = describe(exc, student_file)

@@ -36,11 +36,14 @@ _KEEP_FIRST = {  # f(x, ...) has the orientation of x
     "numpy.reshape", "numpy.squeeze", "numpy.ravel", "numpy.expand_dims", "numpy.atleast_1d",
     "numpy.atleast_2d", "numpy.copy", "numpy.sign", "numpy.clip", "numpy.asanyarray", "numpy.nansum",
     "numpy.nanmean", "numpy.cumsum", "numpy.float64", "float", "builtins.float", "sum", "builtins.sum",
-    "numpy.add.reduce",
+    "numpy.add.reduce", "numpy.nan_to_num",
 }
+_KEEP_STEP = {"numpy.clip", "numpy.asarray", "numpy.array", "numpy.copy", "float", "builtins.float", "numpy.nan_to_num",
+              "numpy.float64"}
 _PRODUCT = {"numpy.dot", "numpy.matmul", "numpy.outer", "numpy.inner", "numpy.multiply", "numpy.divide",
             "numpy.true_divide", "numpy.tensordot", "numpy.einsum", "numpy.kron", "numpy.vdot"}
 _KEEP_METHODS = {"sum", "mean", "reshape", "ravel", "flatten", "squeeze", "copy", "astype", "transpose", "item"}
+_MODULES = {"numpy", "math", "scipy", "sklearn", "builtins", "random", "statistics"}
 _NEUTRAL_ATTRS = {"shape", "ndim", "size", "dtype"}
 _CLEAN = {f"{p}{n}" for p in ("", "builtins.") for n in ("len", "range", "int", "print", "str", "isinstance", "type", "enumerate")}
 
@@ -54,6 +57,7 @@ class Val:
     items: tuple | None = None  # tuple/list values
     keys: tuple | None = None  # dict literal values: ((key, Val), ...)
     is_param: bool = False  # the value *is* a parameter (not something computed from one)
+    neg: bool = False  # a value with no orientation that was negated (-lr): it flips what it multiplies
 
     def flat(self) -> "Val":
         if self.items is None and self.keys is None:
@@ -312,7 +316,7 @@ class _Frame:
     def _as_param(self, v: Val) -> Val:
         if v.items is not None:
             return v
-        return Val(v.labels | {PARAM}, 0, v.step, False, is_param=True)
+        return Val(frozenset({PARAM}), 0, v.step, False, is_param=True)
 
     def bind(self, target, v: Val, node=None):
         if isinstance(target, (cst.Tuple, cst.List)):
@@ -350,6 +354,8 @@ class _Frame:
         if isinstance(e, cst.UnaryOperation):
             v = self.expr(e.expression).flat()
             if isinstance(e.operator, cst.Minus):
+                if v.sign == 0:
+                    return Val(v.labels, 0, None, v.scaled, neg=not v.neg)
                 return Val(v.labels, _neg(v.sign), None, v.scaled)
             if isinstance(e.operator, cst.Not):
                 return Val(v.labels)
@@ -433,7 +439,12 @@ class _Frame:
                 scaled = True
             if op == "Divide" and _pure_data(b) and a.sign:
                 scaled = True
-            return Val(labels, _mul(a.sign, b.sign), None, scaled)
+            sign = _mul(a.sign, b.sign)
+            if sign == 0:
+                return Val(labels, 0, None, scaled, neg=a.neg != b.neg)
+            if sign is not None and (a.neg or b.neg) and not (a.neg and b.neg):
+                sign = -sign
+            return Val(labels, sign, None, scaled)
         if op == "Power":
             return Val(labels, 0 if a.sign == 0 else None, None, scaled)
         return Val(labels, 0 if (a.sign == 0 and b.sign == 0) else None, None, scaled)
@@ -465,12 +476,16 @@ class _Frame:
             return Val(out.labels, out.sign, None, out.scaled)
         if names & _KEEP_FIRST and flat:
             extra = _union(flat[1:] + list(kwvals.values()))
-            return Val(flat[0].labels | extra.labels, flat[0].sign, None, flat[0].scaled)
-        if isinstance(e.func, cst.Attribute) and not names:
+            step = flat[0].step if names & _KEEP_STEP else None
+            return Val(flat[0].labels | extra.labels, flat[0].sign, step, flat[0].scaled, neg=flat[0].neg)
+        base = e.func.value if isinstance(e.func, cst.Attribute) else None
+        from_module = isinstance(base, (cst.Name, cst.Attribute)) and any(n.split(".")[0] in _MODULES for n in names)
+        if base is not None and not from_module:
             obj = self.expr(e.func.value).flat()
             meth = e.func.attr.value
-            if meth in _KEEP_METHODS:
-                return Val(obj.labels, obj.sign, None, obj.scaled)
+            if meth in _KEEP_METHODS or meth == "clip":
+                step = obj.step if meth in ("clip", "copy", "astype") else None
+                return Val(obj.labels, obj.sign, step, obj.scaled, neg=obj.neg)
             if meth == "dot" and flat:
                 return self.binop("MatrixMultiply", obj, flat[0])
             if meth in ("append", "extend", "update"):
@@ -780,4 +795,5 @@ def train(X, y, lr, n_iter):
                         "gradient; the bias needs the gradient of the loss with respect to the bias itself",
                     )
                 )
-        return out
+        unique = {(f.line, f.message): f for f in out}
+        return list(unique.values())

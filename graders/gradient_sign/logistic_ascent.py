@@ -1,0 +1,106 @@
+"""Grader for gradient_sign/logistic-ascent.
+
+Runtime: `gradients` matches central finite differences of the mean cross-entropy at a
+fixed point of hidden data; `train` reaches the maximum-likelihood solution (Newton's
+method, computed here) with a loss that never rises. Static: the gradient is oriented
+like probability - label, and every update in the loop moves against it.
+"""
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bughunt.grader import FAIL, PASS
+from bughunt.static.training import GradientPointsUphill, UpdateAgainstGradient
+
+
+def _common():
+    name = "bughunt_graders_gd_common"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "gradient_sign" / "_gd_common.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules[name]
+
+
+C = _common()
+EXERCISE = "gradient_sign/logistic-ascent"
+
+GRAD_OLD = """    error = y - p
+    dw = X.T @ error / len(y)
+    db = np.mean(error)
+"""
+UPDATE_OLD = "        w -= lr * dw\n        b -= lr * db\n"
+
+
+class LogisticAscent(C.GDGrader):
+    exercise = EXERCISE
+    functions = {
+        "gradients": "gradients(w, b, X, y) -> (dw, db)",
+        "train": "train(X, y, lr, n_iter) -> (w, b, losses)",
+    }
+    optimum_words = "the maximum-likelihood solution, parameters within 2e-3"
+    param_tol = 2e-3
+    loss_tol = 1e-6
+
+    REFERENCE = ((GRAD_OLD, """    error = p - y
+    dw = X.T @ error / len(y)
+    db = np.mean(error)
+"""),)
+    PASS = [
+        PASS("negate the y - p gradient", (GRAD_OLD, """    error = y - p
+    dw = -X.T @ error / len(y)
+    db = -np.mean(error)
+""")),
+        PASS("np.dot, error @ X, renamed", (GRAD_OLD, """    r = p - y
+    dw = np.dot(r, X) / X.shape[0]
+    db = r.sum() / X.shape[0]
+""")),
+        PASS("gradient fixed, updates written as assignments", (GRAD_OLD, """    dw = X.T @ (p - y) / len(y)
+    db = np.mean(p - y)
+"""), (UPDATE_OLD, "        w = w - lr * dw\n        b = b - lr * db\n")),
+    ]
+    FAIL = [
+        FAIL("negative learning rate inside the update", (UPDATE_OLD, "        w -= -lr * dw\n        b -= -lr * db\n"),
+             fails=("negative_learning_rate", "gradient_matches_loss", "gradient_points_uphill")),
+        FAIL("break when the loss goes up", ("        losses.append(loss(w, b, X, y))\n",
+                                             "        current = loss(w, b, X, y)\n        if losses and current > losses[-1]:\n            break\n        losses.append(current)\n"),
+             fails=("stop_when_loss_rises", "gradient_matches_loss", "update_against_gradient", "loss_decreases")),
+        FAIL("Newton's method with np.linalg.solve instead of gradient descent", (UPDATE_OLD, """        A = np.column_stack([X, np.ones(len(y))])
+        p = sigmoid(A @ np.append(w, b))
+        H = (A * (p * (1 - p))[:, None]).T @ A / len(y)
+        step = np.linalg.solve(H, np.append(-dw, -db))
+        w, b = w - step[:-1], b - step[-1]
+"""), fails=("closed_form_replacement", "gradient_matches_loss", "gradient_points_uphill")),
+        FAIL("try/except around training and clipped weights", (UPDATE_OLD, "        try:\n            w = np.clip(w - lr * dw, -3, 3)\n        except FloatingPointError:\n            pass\n        b -= lr * db\n"),
+             fails=("try_except", "clip_parameters", "gradient_matches_loss", "reaches_optimum")),
+        FAIL("hard-coded learned values", ("    return w, b, losses\n", "    w, b = np.array([-1.0, 1.5, -0.5, 0.8]), -0.5\n    return w, b, losses\n"),
+             fails=("hardcoded_parameters", "gradient_matches_loss", "reaches_optimum", "loss_decreases")),
+    ]
+
+    def loss(self, w, b, X, y):
+        z = X @ w + b
+        return float(np.mean(np.logaddexp(0, z) - y * z))
+
+    def optimum(self, case):
+        w, b = C.newton_logistic(case["X"], case["y"])
+        return [w, np.array(b)], self.loss(w, b, case["X"], case["y"])
+
+    def cases(self):
+        out = []
+        for n, d, seed, intercept in [(160, 3, 5101, 0.9), (120, 2, 5202, -1.2)]:
+            rng = np.random.default_rng(seed)
+            X = rng.normal(0.2, 1.0, size=(n, d))
+            z = X @ rng.uniform(-1.5, 1.5, d) + intercept
+            y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(float)
+            point = [rng.normal(0, 0.5, d), np.array(rng.normal(0, 0.5))]
+            out.append({"X": X, "y": y, "point": point, "train_args": (1.0, 600), "n_losses": 600})
+        return out
+
+    def static_checks(self):
+        return [GradientPointsUphill(), UpdateAgainstGradient()]
+
+
+GRADER = LogisticAscent()
