@@ -124,10 +124,10 @@ class _InertErrstate:
 
 
 def call_watched_strict(fn, *args, **kwargs):
-    """Like call_watched, but np.seterr and np.errstate called *during* the call from the
-    file that defines fn (the submission) cannot switch floating-point reporting off either;
-    libraries it calls keep their own np.errstate blocks. Use it when an exercise's symptom
-    is a floating-point warning."""
+    """Like call_watched, but np.seterr, np.errstate, warnings.simplefilter and
+    warnings.filterwarnings called *during* the call from the file that defines fn (the
+    submission) cannot switch the reports off either; libraries it calls keep their own
+    blocks. Use it when an exercise's symptom is a floating-point warning."""
     import sys
 
     real_seterr, real_errstate = np.seterr, np.errstate
@@ -142,12 +142,24 @@ def call_watched_strict(fn, *args, **kwargs):
     def errstate(*a, **k):
         return _InertErrstate() if from_submission() else real_errstate(*a, **k)
 
+    real_filters = warnings.simplefilter, warnings.filterwarnings
+
+    def guard(real):
+        def filt(*a, **k):
+            return None if from_submission() else real(*a, **k)
+
+        return filt
+
     previous = real_seterr(all="warn")
-    np.seterr, np.errstate = seterr, errstate
     try:
         with recorded_warnings() as caught:
-            result = fn(*args, **kwargs)
+            np.seterr, np.errstate = seterr, errstate
+            warnings.simplefilter, warnings.filterwarnings = guard(real_filters[0]), guard(real_filters[1])
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                np.seterr, np.errstate = real_seterr, real_errstate
+                warnings.simplefilter, warnings.filterwarnings = real_filters
     finally:
-        np.seterr, np.errstate = real_seterr, real_errstate
         real_seterr(**previous)
     return result, [_warning_text(w) for w in caught]
