@@ -1,0 +1,1 @@
+"""Batch work for instructors: rosters, submissions, grading a class, and what it writes."""
