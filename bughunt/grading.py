@@ -38,13 +38,22 @@ def _exception_text(err: dict, shown: str) -> tuple[str, int | None]:
     return text, err.get("line")
 
 
-def grade(exercise: Exercise, file: Path | None = None, grader: Grader | None = None) -> Verdict:
+def grade(
+    exercise: Exercise,
+    file: Path | None = None,
+    grader: Grader | None = None,
+    limits: Limits | None = None,
+    runner=None,
+) -> Verdict:
+    """`limits` overrides the exercise's own; `runner(grader_path, file, limits) -> RunResult`
+    replaces the cold sandbox (batch grading passes a warm fork server's `run`)."""
     start = time.monotonic()
     path = Path(file) if file else exercise.path
     shown = display_path(path)
     verdict = Verdict(exercise=exercise.id, file=shown, status="fail")
     try:
-        verdict = _grade(exercise, path, shown, verdict, grader)
+        limits = limits or Limits(timeout=exercise.timeout, memory_mb=exercise.memory_mb)
+        verdict = _grade(exercise, path, shown, verdict, grader, limits, runner or run_probe)
     except Exception as exc:  # a grader bug must not surface as a traceback to the student
         verdict.status = "error"
         verdict.reason = f"{shown}: the grader itself failed ({type(exc).__name__}); please report this exercise"
@@ -58,7 +67,7 @@ def _error(verdict: Verdict, reason: str) -> Verdict:
     return verdict
 
 
-def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader: Grader | None) -> Verdict:
+def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader: Grader | None, limits: Limits, runner) -> Verdict:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -81,8 +90,7 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
         for f in chk.findings(src):
             verdict.suppressions.append(Suppression(chk.name, f.message, f.line))
 
-    limits = Limits(timeout=exercise.timeout, memory_mb=exercise.memory_mb)
-    run = run_probe(exercise.grader_path, path, limits)
+    run = runner(exercise.grader_path, path, limits)
     if run.outcome != "ok":
         reason = _OUTCOME_REASONS[run.outcome].format(
             t=limits.timeout, mb=limits.memory_mb, kb=limits.output_kb, detail=run.detail

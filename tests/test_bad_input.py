@@ -26,13 +26,32 @@ def _reference() -> str:
     return REFERENCE_TEXT
 
 
+RUNNER = None  # None: a cold `python -I` per run; else a warm fork server's run
+
+
+@pytest.fixture(autouse=True, scope="module", params=["cold", "warm"])
+def sandbox_kind(request):
+    """Every bad input goes through both sandboxes: the one students use and the one batch grading uses."""
+    global RUNNER
+    if request.param == "cold":
+        RUNNER = None
+        yield "cold"
+        return
+    from bughunt.sandbox.warm import WarmSandbox
+
+    with WarmSandbox([EX.grader_path]) as warm:
+        RUNNER = warm.run
+        yield "warm"
+    RUNNER = None
+
+
 def _grade(tmp_path, body: str | bytes):
     path = tmp_path / "pipeline.py"
     if isinstance(body, bytes):
         path.write_bytes(body)
     else:
         path.write_text(textwrap.dedent(body))
-    return grade(EX, path)
+    return grade(EX, path, runner=RUNNER)
 
 
 def _one_line(verdict) -> str:

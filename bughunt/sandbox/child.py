@@ -89,11 +89,17 @@ def reseed() -> None:
 
 
 def main() -> None:
-    request = json.loads(sys.stdin.read())
+    serve(json.loads(sys.stdin.read()))
+
+
+def serve(request: dict, graders: dict | None = None) -> None:
+    """Grade one request and leave the process; `graders` maps paths to modules already
+    imported by a warm fork server."""
     student_file = request["student"]
     from bughunt.sandbox import wire
 
-    grader = load_module(request["grader"], "bughunt_grader_under_test").GRADER
+    module = (graders or {}).get(request["grader"]) or load_module(request["grader"], "bughunt_grader_under_test")
+    grader = module.GRADER
     cases = grader.cases()
     grader.instrument()
     result: dict = {"token": request["token"], "import": None, "cases": []}

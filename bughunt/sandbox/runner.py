@@ -122,14 +122,7 @@ def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits()) 
     marker = secrets.token_hex(8)
     workdir = Path(tempfile.mkdtemp(prefix="bughunt-run-"))
     result_path = workdir / f"result-{token}.json"
-    request = json.dumps(
-        {
-            "grader": str(Path(grader_path).resolve()),
-            "student": str(Path(student_path).resolve()),
-            "result": str(result_path),
-            "token": token,
-        }
-    )
+    request = json.dumps(request_for(grader_path, student_path, result_path, token))
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -169,10 +162,47 @@ def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits()) 
     leftovers = _kill_marked(marker)
     reader.join(timeout=2)
     duration = time.monotonic() - start
-    output = b"".join(chunks).decode("utf-8", "replace")
-    res = RunResult("ok", output=output, returncode=proc.returncode, duration=duration, leftovers_killed=leftovers)
     try:
-        if flooded.is_set():
+        return interpret(
+            returncode=proc.returncode,
+            timed_out=timed_out,
+            flooded=flooded.is_set(),
+            output=b"".join(chunks).decode("utf-8", "replace"),
+            result_path=result_path,
+            token=token,
+            duration=duration,
+            leftovers=leftovers,
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def request_for(grader_path: Path, student_path: Path, result_path: Path, token: str) -> dict:
+    return {
+        "grader": str(Path(grader_path).resolve()),
+        "student": str(Path(student_path).resolve()),
+        "result": str(result_path),
+        "token": token,
+    }
+
+
+def interpret(
+    *,
+    returncode: int | None,
+    timed_out: bool,
+    flooded: bool,
+    output: str,
+    result_path: Path,
+    token: str,
+    duration: float,
+    leftovers: int = 0,
+) -> RunResult:
+    """Turn how the child ended, and the result file it left, into a RunResult.
+
+    `returncode` follows subprocess conventions: negative for a signal."""
+    res = RunResult("ok", output=output, returncode=returncode, duration=duration, leftovers_killed=leftovers)
+    try:
+        if flooded:
             res.outcome = "flood"
         elif timed_out:
             res.outcome = "timeout"
@@ -182,8 +212,8 @@ def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits()) 
                 res.outcome, res.detail = "internal", "the grading process returned a malformed result"
             else:
                 res.observations = obs
-        elif proc.returncode is not None and proc.returncode < 0:
-            sig = -proc.returncode
+        elif returncode is not None and returncode < 0:
+            sig = -returncode
             res.outcome = "memory" if sig == signal.SIGKILL and "MemoryError" in output else "crash"
             res.detail = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             if sig == signal.SIGXCPU:
@@ -192,9 +222,7 @@ def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits()) 
                 res.outcome = "flood"
         else:
             res.outcome = "exited"
-            res.detail = f"exit status {proc.returncode}"
+            res.detail = f"exit status {returncode}"
     except (OSError, wire.WireError) as exc:
         res.outcome, res.detail = "internal", f"unreadable result: {exc}"
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     return res
