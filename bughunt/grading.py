@@ -44,12 +44,13 @@ def grade(
     grader: Grader | None = None,
     limits: Limits | None = None,
     runner=None,
+    display: str | None = None,
 ) -> Verdict:
     """`limits` overrides the exercise's own; `runner(grader_path, file, limits) -> RunResult`
     replaces the cold sandbox (batch grading passes a warm fork server's `run`)."""
     start = time.monotonic()
     path = Path(file) if file else exercise.path
-    shown = display_path(path)
+    shown = display or display_path(path)
     verdict = Verdict(exercise=exercise.id, file=shown, status="fail")
     try:
         limits = limits or Limits(timeout=exercise.timeout, memory_mb=exercise.memory_mb)

@@ -76,6 +76,19 @@ class Verdict:
         out += [f"{s.message} ({self.where(s.line)})" for s in self.suppressions]
         return out
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Verdict":
+        """The inverse of to_dict (derived fields are recomputed, not read)."""
+        return cls(
+            exercise=d["exercise"],
+            file=d["file"],
+            status=d["status"],
+            checks=[Check(**{k: c[k] for k in ("name", "kind", "passed", "message", "line", "root_cause")}) for c in d["checks"]],
+            suppressions=[Suppression(s["name"], s["message"], s["line"]) for s in d["suppressions"]],
+            reason=d.get("reason", ""),
+            duration=d.get("duration", 0.0),
+        )
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d.update(

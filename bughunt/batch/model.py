@@ -57,7 +57,8 @@ class ExerciseResult:
 class StudentReport:
     student: Student
     results: list[ExerciseResult]  # in set order
-    notes: list[str] = field(default_factory=list)  # refused zip entries, stray files, shared-answer flags
+    notes: list[str] = field(default_factory=list)  # for the student: refused zip entries, ambiguous files
+    flags: list[str] = field(default_factory=list)  # for the instructor only, e.g. another student's variant
 
     @property
     def total(self) -> float:

@@ -95,6 +95,7 @@ class WarmSandbox:
         self.proc.stdin.write(json.dumps(config).encode() + b"\n")
         self.proc.stdin.flush()
         ready = self._wait_ready()
+        self.client = WarmClient(self.sock_path, str(self.home))
         if ready != b"ready\n":
             self.close()
             raise SandboxUnavailable(f"the grading server did not start: {self._log_tail()}")
@@ -143,6 +144,17 @@ class WarmSandbox:
     def run(self, grader_path: Path, student_path: Path, limits: Limits = Limits()) -> RunResult:
         if not self.alive():
             return RunResult("internal", detail="the grading server stopped")
+        return self.client.run(grader_path, student_path, limits)
+
+
+class WarmClient:
+    """Picklable handle on a running server, for worker processes that submit runs to it."""
+
+    def __init__(self, sock_path: str, home: str):
+        self.sock_path = sock_path
+        self.home = Path(home)
+
+    def run(self, grader_path: Path, student_path: Path, limits: Limits = Limits()) -> RunResult:
         token = secrets.token_hex(16)
         workdir = Path(tempfile.mkdtemp(prefix="run-", dir=self.home))
         result_path = workdir / f"result-{token}.json"

@@ -1,0 +1,48 @@
+"""Graded results on disk, one small JSON file per (student, exercise), so a batch that is
+killed at any moment resumes where it stopped.
+
+Each file is written atomically (temp file, fsync, rename) by the one process that owns
+the batch, so after `kill -9` a result is either wholly there or not there at all, and a
+rerun cannot count it twice. A result is reused only if it was produced for the same
+file content, grader, limits and bughunt version (its fingerprint).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .. import __version__
+from ..manifest import Exercise
+from ..sandbox import Limits
+from . import atomic
+
+
+def fingerprint(exercise: Exercise, file: Path | None, limits: Limits) -> str:
+    h = hashlib.sha256()
+    h.update(f"bughunt {__version__}\0{exercise.id}\0{limits.timeout}\0{limits.memory_mb}\0".encode())
+    h.update(exercise.grader_path.read_bytes())
+    h.update(b"\0")
+    h.update(file.read_bytes() if file is not None else b"<missing>")
+    return h.hexdigest()
+
+
+class ResultStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        for stale in self.root.rglob(".*.part"):  # left by a run killed mid-write
+            stale.unlink(missing_ok=True)
+
+    def path(self, student: str, exercise_id: str) -> Path:
+        return self.root / student / (exercise_id.replace("/", "__") + ".json")
+
+    def get(self, student: str, exercise_id: str, fp: str) -> dict | None:
+        try:
+            data = json.loads(self.path(student, exercise_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and data.get("fingerprint") == fp else None
+
+    def put(self, student: str, exercise_id: str, fp: str, record: dict) -> None:
+        atomic.write_json(self.path(student, exercise_id), {**record, "fingerprint": fp})
