@@ -123,5 +123,9 @@ def dev_check(target: str, no_grade: bool, jobs: int | None) -> None:
     sys.exit(1 if problems else 0)
 
 
+from .cli_instructor import register  # noqa: E402  (the instructor commands join the same group)
+
+register(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,166 @@
+"""Batch grading throughput: `bughunt grade` against one `pytest` process per submission.
+
+Builds a fake class (default 20 students x the "starter" set, six exercises each), where
+every student hands in a mix of reference fixes, untouched broken files and symptom-only
+fixes. Then, on the same machine, in this one run:
+
+  baseline  for each student, one `python -m pytest` process over a copy of the exercise
+            tree holding that student's files (the bughunt pytest plugin grades them),
+            one after the other — what grading a class with the plugin alone looks like;
+  parallel  the same pytest processes, two at a time per core (a fairer baseline);
+  bughunt   one `bughunt grade SUBMISSIONS --set starter --out DIR` command, cold start
+            included (imports, the warm fork server, writing every output).
+
+Reports student submissions per second, exercise files per second, median and p95
+latency, and the speed-up ratios. Verdicts are compared so the speed is not bought with
+different answers.
+
+    python bench/batch_throughput.py [--students N] [--set NAME] [--skip-parallel]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bughunt.grader import load_grader  # noqa: E402
+from bughunt.manifest import load  # noqa: E402
+from bughunt.sets import load_sets  # noqa: E402
+
+
+def submission_text(ex, i: int, j: int) -> tuple[str, str]:
+    """(kind, text) for student i, exercise j: a fix, the broken file, or a symptom-only fix."""
+    text = ex.path.read_text(encoding="utf-8")
+    grader = load_grader(ex.grader_path)
+    kind = (i + j) % 3
+    if kind == 0:
+        return "fixed", grader.reference_example().apply(text)
+    if kind == 1:
+        return "broken", text
+    bad = grader.FAIL[(i // 3) % len(grader.FAIL)]
+    return "symptom", bad.apply(text)
+
+
+def build_class(work: Path, exercises, students: int) -> tuple[Path, Path]:
+    subs, trees = work / "submissions", work / "baseline"
+    for i in range(students):
+        sid = f"s{i + 1:03d}"
+        tree = trees / sid
+        shutil.copytree(ROOT / "exercises", tree / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+        os.symlink(ROOT / "graders", tree / "graders")
+        for j, ex in enumerate(exercises):
+            _, text = submission_text(ex, i, j)
+            rel = Path(ex.category) / ex.slug / ex.file
+            (subs / sid / rel).parent.mkdir(parents=True, exist_ok=True)
+            (subs / sid / rel).write_text(text, encoding="utf-8")
+            (tree / "exercises" / rel).write_text(text, encoding="utf-8")
+    return subs, trees
+
+
+def pytest_one(tree: Path, exercises) -> tuple[float, dict]:
+    targets = [str(tree / "exercises" / ex.category / ex.slug / ex.file) for ex in exercises]
+    report = tree / "report.xml"
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist",
+         f"--junitxml={report}", *targets],
+        cwd=tree, env={**os.environ, "BUGHUNT_ROOT": str(tree)}, capture_output=True,
+    )
+    took = time.perf_counter() - t
+    return took, _junit_outcomes(report)
+
+
+def _junit_outcomes(report: Path) -> dict:
+    import xml.etree.ElementTree as ET
+
+    out = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        failed = any(child.tag in ("failure", "error") for child in case)
+        out[case.get("name")] = "fail" if failed else "pass"
+    return out
+
+
+def percentile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--students", type=int, default=20)
+    ap.add_argument("--set", default="starter")
+    ap.add_argument("--skip-parallel", action="store_true")
+    args = ap.parse_args()
+    exercises_all = load(ROOT)
+    bugset = load_sets(ROOT, exercises_all)[args.set]
+    exercises = bugset.exercises
+    files = args.students * len(exercises)
+    cores = os.cpu_count() or 1
+    print(f"{args.students} students x {len(exercises)} exercises of set {args.set!r} = {files} files; {cores} cores")
+
+    work = Path(tempfile.mkdtemp(prefix="bughunt-bench-"))
+    try:
+        subs, trees = build_class(work, exercises, args.students)
+        sids = sorted(p.name for p in trees.iterdir())
+
+        t = time.perf_counter()
+        serial = [pytest_one(trees / sid, exercises) for sid in sids]
+        baseline = time.perf_counter() - t
+
+        parallel = None
+        if not args.skip_parallel:
+            t = time.perf_counter()
+            with ThreadPoolExecutor(cores) as pool:
+                list(pool.map(lambda sid: pytest_one(trees / sid, exercises), sids))
+            parallel = time.perf_counter() - t
+
+        out = work / "out"
+        t = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "bughunt.cli", "grade", str(subs), "--set", args.set, "--out", str(out)],
+            capture_output=True, text=True, env={**os.environ, "BUGHUNT_ROOT": str(ROOT)},
+        )
+        ours = time.perf_counter() - t
+        if proc.returncode != 0:
+            sys.exit(f"bughunt grade failed:\n{proc.stdout}\n{proc.stderr}")
+        latencies, agree, total = [], 0, 0
+        for sid, (_, outcomes) in zip(sids, serial):
+            for ex in exercises:
+                path = out / ".bughunt" / "results" / sid / (ex.id.replace("/", "__") + ".json")
+                record = json.loads(path.read_text())
+                latencies.append(record["latency"])
+                total += 1
+                agree += (record["status"] == "pass") == (outcomes.get(ex.slug) == "pass")
+        with open(out / "gradebook.csv", newline="") as fh:
+            rows = list(csv.reader(fh))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    per_student = [took for took, _ in serial]
+    print(f"baseline, one pytest process per submission, serial: {baseline:7.1f} s  "
+          f"{args.students / baseline:6.3f} submissions/s  {files / baseline:6.2f} files/s  "
+          f"latency per submission median {statistics.median(per_student):.2f} s, p95 {percentile(per_student, 0.95):.2f} s")
+    if parallel:
+        print(f"baseline, {cores} pytest processes at a time:           {parallel:7.1f} s  "
+              f"{args.students / parallel:6.3f} submissions/s  {files / parallel:6.2f} files/s")
+    print(f"bughunt grade (cold start, all outputs written):     {ours:7.1f} s  "
+          f"{args.students / ours:6.3f} submissions/s  {files / ours:6.2f} files/s  "
+          f"latency per file median {statistics.median(latencies):.3f} s, p95 {percentile(latencies, 0.95):.3f} s")
+    print(f"speed-up vs serial pytest: {baseline / ours:.1f}x" + (f"; vs {cores} parallel pytest: {parallel / ours:.1f}x" if parallel else ""))
+    print(f"verdicts agreeing with the pytest plugin: {agree}/{total}; gradebook rows: {len(rows) - 2}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Instructor commands: `bughunt sets`, `assign`, `grade` and `export gradescope`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .batch.model import RosterError, read_roster
+from .manifest import Exercise, ManifestError, load
+from .paths import RootNotFound, find_root
+from .sets import BugSet, SetError, load_sets, resolve
+
+_SETS_OPTION = click.option(
+    "--sets",
+    "sets_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Your own sets file (default: ./bughunt-sets.toml, or $BUGHUNT_SETS).",
+)
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _library() -> tuple[Path, list[Exercise]]:
+    try:
+        root = find_root()
+        return root, load(root)
+    except (RootNotFound, ManifestError) as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _bugset(spec: str, sets_file: Path | None) -> BugSet:
+    root, exercises = _library()
+    try:
+        return resolve(spec, root, exercises, sets_file)
+    except SetError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _roster(path: Path | None):
+    if path is None:
+        return None
+    try:
+        return read_roster(path)
+    except RosterError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@click.command("sets")
+@_SETS_OPTION
+def sets_cmd(sets_file: Path | None) -> None:
+    """List the built-in bug sets and your own."""
+    from .assign import describe_sets
+
+    root, exercises = _library()
+    try:
+        sets = load_sets(root, exercises, sets_file)
+    except SetError as exc:
+        raise click.UsageError(str(exc)) from None
+    table = Table("set", "title", "exercises", "points", "due", "from", title="Bug sets")
+    for name, title, count, points, due, origin in describe_sets(sets):
+        table.add_row(name, title, str(count), f"{points:g}", due, origin)
+    _console().print(table)
+
+
+@click.command()
+@click.argument("set_spec", metavar="SET")
+@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder to write the bundles to.")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="CSV of students: one variant each.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the per-student variants.")
+@_SETS_OPTION
+def assign(set_spec: str, out: Path, roster: Path | None, seed: int, sets_file: Path | None) -> None:
+    """Write the student bundle(s) and the instructor's grading bundle for SET."""
+    from .assign import AssignError, write_assignment
+
+    bugset = _bugset(set_spec, sets_file)
+    students = _roster(roster)
+    console = _console(stderr=True)
+    try:
+        result = write_assignment(bugset, out, students, seed=seed, progress=lambda m: console.print(m, markup=False))
+    except AssignError as exc:
+        raise click.UsageError(str(exc)) from None
+    who = f"{len(result.student_bundles)} student bundles" if students else "1 student bundle"
+    click.echo(f"wrote {who} and the instructor bundle to {out}")
+    click.echo(f"grade with: bughunt grade SUBMISSIONS --set {result.instructor} --out RESULTS")
+
+
+@click.command("grade")
+@click.argument("submissions", type=click.Path(path_type=Path, exists=True))
+@click.option("--set", "set_spec", required=True, help="A set name, a sets TOML file, or an instructor bundle folder.")
+@click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the results.")
+@click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Roster CSV (default: the instructor bundle's).")
+@click.option("-j", "--jobs", type=int, default=None, help="Parallel graders (default: all cores).")
+@_SETS_OPTION
+def grade_cmd(submissions: Path, set_spec: str, out: Path, roster: Path | None, jobs: int | None, sets_file: Path | None) -> None:
+    """Grade every student's submission (a folder per student, or an LMS zip) and write the gradebook,
+    feedback, Gradescope results.json files and a summary to --out. Rerun to resume after a stop."""
+    from .batch.ingest import SubmissionsError
+    from .batch.run import grade_class, latency_stats
+    from .batch.summary import build_summary, render_summary
+
+    bugset = _bugset(set_spec, sets_file)
+    if roster is None and bugset.source is not None and (bugset.source.parent / "roster.csv").is_file():
+        roster = bugset.source.parent / "roster.csv"
+    students = _roster(roster)
+    err = _console(stderr=True)
+    try:
+        result = grade_class(bugset, submissions, out, students, jobs=jobs, console=err)
+    except SubmissionsError as exc:
+        raise click.UsageError(str(exc)) from None
+    for refusal in result.refused:
+        err.print(f"refused {refusal.entry}: {refusal.reason}", markup=False)
+    render_summary(_console(), build_summary(bugset, result.reports))
+    stats = latency_stats(result.latencies)
+    rate = result.graded / result.elapsed if result.elapsed else 0.0
+    click.echo(
+        f"graded {result.graded} exercise submissions ({result.reused} reused) for {len(result.reports)} students "
+        f"in {result.elapsed:.1f} s: {rate:.2f}/s, median {stats['median']:.2f} s, p95 {stats['p95']:.2f} s each"
+    )
+    click.echo(f"gradebook: {out / 'gradebook.csv'}   feedback: {out / 'feedback'}   summary: {out / 'summary.md'}")
+
+
+@click.group()
+def export() -> None:
+    """Package a set for another grading platform."""
+
+
+@export.command("gradescope")
+@click.argument("set_spec", metavar="SET")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The autograder zip to write.")
+@_SETS_OPTION
+def export_gradescope(set_spec: str, out: Path, sets_file: Path | None) -> None:
+    """Write a Gradescope autograder zip (setup.sh and run_autograder at its root) for SET."""
+    from .autograder import build_zip
+
+    bugset = _bugset(set_spec, sets_file)
+    root, _ = _library()
+    build_zip(bugset, root, out)
+    click.echo(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
+
+
+def register(main: click.Group) -> None:
+    for cmd in (sets_cmd, assign, grade_cmd, export):
+        main.add_command(cmd)
+
