@@ -1,0 +1,109 @@
+"""The warm fork server gives the same observations as a cold sandbox, runs several
+submissions at once, and leaves nothing running when it stops."""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bughunt.grader import load_grader
+from bughunt.grading import grade
+from bughunt.sandbox import Limits, run_probe
+from bughunt.sandbox.warm import WarmClient, WarmSandbox
+
+from .conftest import exercise
+
+IDS = ("sigmoid/overflow-basic", "leakage/scaler-before-split")
+
+
+@pytest.fixture(scope="module")
+def warm():
+    with WarmSandbox([exercise(i).grader_path for i in IDS]) as server:
+        yield server
+
+
+def _fixed(ex, tmp_path):
+    path = tmp_path / ex.file
+    path.write_text(load_grader(ex.grader_path).reference_example().apply(ex.path.read_text()))
+    return path
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_warm_and_cold_observe_the_same(warm, ex_id):
+    ex = exercise(ex_id)
+    limits = Limits(timeout=ex.timeout)
+    cold, hot = run_probe(ex.grader_path, ex.path, limits), warm.run(ex.grader_path, ex.path, limits)
+    assert cold.outcome == hot.outcome == "ok"
+    strip = lambda obs: repr({k: v for k, v in obs.items() if k != "token"})  # noqa: E731
+    assert strip(cold.observations) == strip(hot.observations)
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_verdicts_agree_for_broken_and_fixed(warm, ex_id, tmp_path):
+    ex = exercise(ex_id)
+    for path, expected in ((ex.path, "fail"), (_fixed(ex, tmp_path), "pass")):
+        cold, hot = grade(ex, path), grade(ex, path, runner=warm.run)
+        assert cold.status == hot.status == expected, hot.lines()
+        assert [(c.name, c.passed) for c in cold.checks] == [(c.name, c.passed) for c in hot.checks]
+
+
+def test_concurrent_runs_keep_their_own_results(warm, tmp_path):
+    ex = exercise("sigmoid/overflow-basic")
+    fixed = _fixed(ex, tmp_path)
+    paths = [ex.path, fixed] * 4
+    with ThreadPoolExecutor(4) as pool:
+        verdicts = list(pool.map(lambda p: grade(ex, p, runner=warm.run), paths))
+    assert [v.status for v in verdicts] == ["fail", "pass"] * 4
+
+
+def test_a_fresh_process_per_run(warm, tmp_path):
+    ex = exercise("sigmoid/overflow-basic")
+    probe = tmp_path / ex.file
+    state = tmp_path / "pids"
+    probe.write_text(
+        ex.path.read_text()
+        + f"\nimport os\nopen({str(state)!r}, 'a').write(str(os.getpid()) + ' ' + str(os.getsid(0)) + '\\n')\n"
+    )
+    for _ in range(2):
+        warm.run(ex.grader_path, probe, Limits(timeout=10))
+    runs = [line.split() for line in state.read_text().splitlines()]
+    assert len(runs) == 2 and runs[0][0] != runs[1][0], "two runs shared a process"
+    assert all(pid == sid for pid, sid in runs), "a run did not get its own session"
+    assert all(int(pid) != warm.proc.pid for pid, _ in runs)
+
+
+def test_a_client_in_another_process_can_use_the_server(warm):
+    import pickle
+
+    client = pickle.loads(pickle.dumps(warm.client))
+    assert isinstance(client, WarmClient)
+    ex = exercise("sigmoid/overflow-basic")
+    assert client.run(ex.grader_path, ex.path, Limits(timeout=10)).outcome == "ok"
+
+
+def test_stopping_the_server_stops_running_submissions(tmp_path):
+    ex = exercise("sigmoid/overflow-basic")
+    slow = tmp_path / "model.py"
+    flag = tmp_path / "survived"
+    slow.write_text(f"import time\ntime.sleep(4)\nopen({str(flag)!r}, 'w').write('x')\n")
+    server = WarmSandbox([ex.grader_path])
+    with ThreadPoolExecutor(1) as pool:
+        fut = pool.submit(server.run, ex.grader_path, slow, Limits(timeout=30))
+        time.sleep(1.0)
+        server.close()
+        result = fut.result(timeout=30)
+    assert result.outcome != "ok"
+    time.sleep(4.5)
+    assert not flag.exists(), "a submission outlived its server"
+    with pytest.raises(ProcessLookupError):
+        os.kill(server.proc.pid, 0)
+
+
+def test_a_dead_server_gives_a_reason_not_a_hang(tmp_path):
+    ex = exercise("sigmoid/overflow-basic")
+    server = WarmSandbox([ex.grader_path])
+    server.close()
+    result = server.run(ex.grader_path, ex.path, Limits(timeout=5))
+    assert result.outcome == "internal" and "server" in result.detail
