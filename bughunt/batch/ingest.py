@@ -1,0 +1,310 @@
+"""Turn a class's submissions (a folder per student, or an LMS export zip) into per-student trees,
+and find in each tree the file to grade for every exercise of a set.
+
+    collected = collect(Path("export.zip"), out / "work", bugset.exercises, roster)
+
+Zips are extracted by safezip into `<workdir>/students/<key>/` (a fresh temporary folder swapped in at
+the end, so running again over the same workdir is safe and gives the same result). Folders are read
+in place. Layout recognition (plain folders, Moodle, Canvas) lives in layouts.py.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from ..manifest import Exercise
+from .layouts import Group, detect
+from .model import Student
+from .safezip import (
+    Refusal,
+    SubmissionsError,
+    ZipLimits,
+    check_file,
+    extract,
+    printable,
+    scan_folder,
+)
+
+__all__ = ["Collected", "Refusal", "Submission", "SubmissionsError", "ZipLimits", "collect", "match_files"]
+
+STUDENTS_DIR = "students"
+_TEMP_PREFIX = ".ingest-"
+
+
+@dataclass
+class Submission:
+    key: str  # the student id (roster id when matched)
+    root: Path  # that student's tree (inside workdir for zips; the original folder for folders)
+    files: dict[str, Path]  # exercise id -> file to grade
+    notes: list[str]  # per-student notes for feedback: refused entries, ambiguous files, unmatched name
+    student: Student | None  # roster entry when matched
+    tree: dict[str, Path] = field(default_factory=dict)  # every accepted file: path in the tree -> on disk
+
+
+class _Claim(NamedTuple):
+    key: str
+    student: Student | None
+    notes: list[str]
+
+
+@dataclass
+class Collected:
+    submissions: list[Submission]
+    refused: list[Refusal]
+    unmatched: list[str]  # keys of submissions no roster entry claimed (empty without a roster)
+
+
+def collect(
+    source: Path,
+    workdir: Path,
+    exercises: list[Exercise],
+    roster: list[Student] | None = None,
+    limits: ZipLimits = ZipLimits(),
+) -> Collected:
+    # Absolute, so the paths handed on still hold when the grader runs from another directory.
+    source, workdir = Path(source).absolute(), Path(workdir).absolute()
+    if not source.exists():
+        raise SubmissionsError(f"{source}: no such file or folder")
+    exercise_dirs = {e.category for e in exercises} | {e.slug for e in exercises}
+    if source.is_dir():
+        return _from_folder(source, exercises, roster, limits, exercise_dirs)
+    return _from_zip(source, workdir, exercises, roster, limits, exercise_dirs)
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _from_folder(source, exercises, roster, limits, exercise_dirs) -> Collected:
+    scan = scan_folder(source, limits)
+    layout = detect(scan.files + sorted(scan.links), scan.refused, exercise_dirs)
+    refused = list(scan.refused) + layout.strays
+    keys = _assign_keys(layout.groups, roster)
+    subs = []
+    for group in layout.groups:
+        tree: dict[str, Path] = {}
+        for logical, item in group.files.items():
+            target = scan.links.get(item.rel)
+            if target is None:
+                tree[logical] = source / item.rel
+                continue
+            home = (source / item.home).resolve()
+            why = ("is a link to a file outside the student's folder" if not target.is_relative_to(home)
+                   else check_file(target, logical, limits))
+            if why:
+                group.refused.append((printable(logical), why))
+                refused.append(Refusal(printable(item.rel), why))
+            else:
+                tree[logical] = target
+        subs.append(_submission(group, keys[id(group)], source / group.home, tree, exercises))
+    return _collected(subs, refused, roster)
+
+
+def _from_zip(source, workdir, exercises, roster, limits, exercise_dirs) -> Collected:
+    workdir.mkdir(parents=True, exist_ok=True)
+    _remove_stale(workdir)
+    tmp = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=workdir))
+    try:
+        raw = tmp / "raw"
+        raw.mkdir()
+        extraction = extract(source, raw, limits)
+        layout = detect(extraction.files, extraction.refused, exercise_dirs)
+        keys = _assign_keys(layout.groups, roster)
+        staged = tmp / STUDENTS_DIR
+        staged.mkdir()
+        for group in layout.groups:
+            _move_group(group, raw, staged / keys[id(group)].key)
+        final = workdir / STUDENTS_DIR
+        _swap_in(staged, final, workdir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    subs = []
+    for group in layout.groups:
+        root = final / keys[id(group)].key
+        tree = {logical: root / logical for logical in group.files}
+        subs.append(_submission(group, keys[id(group)], root, tree, exercises))
+    return _collected(subs, extraction.refused + layout.strays, roster)
+
+
+def _move_group(group: Group, raw: Path, dest: Path) -> None:
+    """Move the group's extracted files into its own tree, under their logical names."""
+    dest.mkdir()
+    top = dest.resolve()
+    for logical, item in group.files.items():
+        target = dest / logical
+        # Logical names were checked by split_path; this guards the invariant, not user input.
+        if not target.resolve().is_relative_to(top):
+            raise RuntimeError(f"refusing to place {logical!r} outside {dest}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(raw / item.rel, target)
+
+
+def _swap_in(staged: Path, final: Path, workdir: Path) -> None:
+    old = None
+    if final.exists() or final.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=workdir)) / "old"
+        os.rename(final, old)
+    os.rename(staged, final)
+    if old is not None:
+        shutil.rmtree(old.parent, ignore_errors=True)
+
+
+def _remove_stale(workdir: Path) -> None:
+    """Temporary folders an interrupted run left behind (only ours, by their prefix)."""
+    for entry in workdir.iterdir():
+        if entry.name.startswith(_TEMP_PREFIX) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _submission(group: Group, claim: _Claim, root: Path, tree: dict[str, Path], exercises) -> Submission:
+    notes = [f"not accepted: {logical} {why}" for logical, why in sorted(group.refused)]
+    notes += group.notes + claim.notes
+    if group.late:
+        notes.append("the LMS marked this submission late")
+    chosen, match_notes = match_files(sorted(tree), exercises)
+    return Submission(
+        key=claim.key,
+        root=root,
+        files={ex_id: tree[logical] for ex_id, logical in chosen.items()},
+        notes=notes + match_notes,
+        student=claim.student,
+        tree=dict(sorted(tree.items())),
+    )
+
+
+def _collected(subs: list[Submission], refused: list[Refusal], roster) -> Collected:
+    subs.sort(key=lambda s: s.key)
+    unmatched = sorted(s.key for s in subs if roster is not None and s.student is None)
+    refused = sorted(refused, key=lambda r: (r.entry, r.reason))
+    return Collected(subs, refused, unmatched)
+
+
+# ---------------------------------------------------------------- roster
+
+
+def _fold(text: str) -> str:
+    """Letters and digits only, accents dropped, case folded: 'Smith, José' -> 'smithjose'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c)).casefold()
+
+
+def _name_forms(name: str) -> set[str]:
+    """A roster name as 'first last' and as Canvas' 'lastfirst'."""
+    name = name.strip()
+    forms = {_fold(name)}
+    if "," in name:
+        last, first = name.split(",", 1)
+        forms |= {_fold(first + last), _fold(last + first)}
+    else:
+        words = name.split()
+        if len(words) >= 2:
+            forms.add(_fold(words[-1] + "".join(words[:-1])))
+    return forms - {""}
+
+
+def _group_names(group: Group) -> set[str]:
+    raw = group.label if group.kind == "folder" else group.name
+    return {_fold(raw)} - {""}
+
+
+def _email_forms(email: str) -> set[str]:
+    return {email.casefold(), email.split("@", 1)[0].casefold()} if email else set()
+
+
+# Ways a roster entry can claim a submission, strongest first: (field, test(student, tokens, names)).
+# Tokens are the folder name or the LMS ids; names are the person's name as the LMS wrote it, folded.
+_TIERS = (
+    ("id", lambda s, toks, names: s.id in toks),
+    ("id", lambda s, toks, names: s.id.casefold() in {t.casefold() for t in toks}),
+    ("sis_id", lambda s, toks, names: bool(s.sis_id) and s.sis_id in toks),
+    ("login", lambda s, toks, names: bool(s.login) and s.login.casefold() in {t.casefold() for t in toks}),
+    ("email", lambda s, toks, names: bool(_email_forms(s.email) & {t.casefold() for t in toks})),
+    ("name", lambda s, toks, names: bool(names & _name_forms(s.name))),
+)
+
+
+def _roster_match(group: Group, roster: list[Student]) -> tuple[Student | None, str | None]:
+    tokens, names = set(group.tokens), _group_names(group)
+    for field_name, test in _TIERS:
+        hits = [s for s in roster if test(s, tokens, names)]
+        if len(hits) == 1:
+            return hits[0], None
+        if len(hits) > 1:
+            ids = ", ".join(sorted(s.id for s in hits))
+            return None, f"{printable(group.label)} matches several roster students by {field_name} ({ids})"
+    return None, None
+
+
+def _assign_keys(groups: list[Group], roster: list[Student] | None) -> dict[int, _Claim]:
+    """id(group) -> its key and roster student. Keys are unique (ignoring case) and folder-safe;
+    groups come sorted, so which of two submissions claims a student is deterministic."""
+    out: dict[int, _Claim] = {}
+    used: set[str] = set()  # case-folded keys taken so far
+    claimed: dict[str, str] = {}
+    pending: list[tuple[Group, list[str]]] = []
+    for group in groups:
+        notes: list[str] = []
+        if roster is not None:
+            student, problem = _roster_match(group, roster)
+            if student is not None and student.id in claimed:
+                notes.append(f"{printable(group.label)} also matches roster student {student.id}, whose "
+                             f"submission is {printable(claimed[student.id])}; kept separately")
+                student = None
+            if student is not None:
+                claimed[student.id] = group.label
+                used.add(student.id.casefold())
+                out[id(group)] = _Claim(student.id, student, notes)
+                continue
+            if problem:
+                notes.append(problem)
+        pending.append((group, notes))
+    for group, notes in pending:
+        key, n = group.key, 2
+        while key.casefold() in used:
+            key, n = f"{group.key}-{n}", n + 1
+        used.add(key.casefold())
+        if roster is not None:
+            notes.append(f"{printable(group.label)} was not matched to the roster; kept under the key {key}")
+        out[id(group)] = _Claim(key, None, notes)
+    return out
+
+
+# ---------------------------------------------------------------- files
+
+
+def match_files(paths: list[str], exercises: list[Exercise]) -> tuple[dict[str, str], list[str]]:
+    """For each exercise, the one path (posix, in a student's tree) to grade, and notes where more
+    than one could be it. Rules, first that finds anything wins; a tie is reported, never guessed:
+    `<category>/<slug>/<file>`, `<slug>/<file>`, `<slug>.py` / `*_<slug>.py` / `*-<slug>.py`, then a
+    file named `<file>` anywhere, if no other exercise of the set uses that name."""
+    users: dict[str, int] = {}
+    for ex in exercises:
+        users[ex.file.casefold()] = users.get(ex.file.casefold(), 0) + 1
+    split = [(p, [c.casefold() for c in p.split("/")]) for p in sorted(paths)]
+    chosen: dict[str, str] = {}
+    notes: list[str] = []
+    for ex in exercises:
+        cat, slug, file = ex.category.casefold(), ex.slug.casefold(), ex.file.casefold()
+        rules = [
+            lambda c: c[-3:] == [cat, slug, file],
+            lambda c: c[-2:] == [slug, file],
+            lambda c: c[-1] == f"{slug}.py" or c[-1].endswith((f"_{slug}.py", f"-{slug}.py")),
+        ]
+        if users[file] == 1:
+            rules.append(lambda c: c[-1] == file)
+        for rule in rules:
+            hits = [p for p, c in split if rule(c)]
+            if len(hits) == 1:
+                chosen[ex.id] = hits[0]
+            elif hits:
+                notes.append(
+                    f"{ex.id}: {len(hits)} files could be the one to grade ({', '.join(printable(h) for h in hits)}); "
+                    f"none was graded. Keep one, at {ex.category}/{ex.slug}/{ex.file}"
+                )
+            if hits:
+                break
+    return chosen, notes
