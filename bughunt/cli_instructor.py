@@ -103,6 +103,8 @@ def grade_cmd(submissions: Path, set_spec: str, out: Path, roster: Path | None, 
     from .batch.run import grade_class, latency_stats
     from .batch.summary import build_summary, render_summary
 
+    if submissions.is_dir() and out.resolve().is_relative_to(submissions.resolve()):
+        raise click.UsageError("--out is inside SUBMISSIONS: its files would be read as a student's; choose a folder outside it")
     bugset = _bugset(set_spec, sets_file)
     if roster is None and bugset.source is not None and (bugset.source.parent / "roster.csv").is_file():
         roster = bugset.source.parent / "roster.csv"

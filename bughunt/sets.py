@@ -18,6 +18,7 @@ of the same shape (bughunt-sets.toml in the working directory, $BUGHUNT_SETS, or
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import sys
@@ -83,8 +84,9 @@ class BugSet:
         )
 
     def award(self, exercise_id: str, verdict) -> float:
-        """Points for one verdict: full marks for a pass; with partial scoring, the share of
-        root-cause checks passed, and nothing at all once a suppression is found."""
+        """Points for one verdict: full marks for a pass; for a fail with partial scoring, half
+        the points times the share of root-cause checks passed, and nothing at all once a
+        suppression is found. An error (or no verdict) earns nothing."""
         possible = self.points_for(exercise_id)
         if verdict is None or verdict.status == "error":
             return 0.0
@@ -104,17 +106,32 @@ class BugSet:
         if self.due is not None:
             lines.append(f"due = {self.due.isoformat()}")
         if self.timeout is not None:
-            lines.append(f"timeout = {self.timeout:g}")
+            lines.append(f"timeout = {_num(self.timeout)}")
         if self.memory_mb is not None:
             lines.append(f"memory_mb = {self.memory_mb}")
         lines.append(f"scoring = {_str(self.scoring)}")
         lines.append(f"[sets.{_key(self.name)}.points_for]")
-        lines += [f"{_str(e.exercise.id)} = {e.points:g}" for e in self.entries]
+        lines += [f"{_str(e.exercise.id)} = {_num(e.points)}" for e in self.entries]
         return "\n".join(lines) + "\n"
 
 
 def _str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # TOML basic strings forbid raw control characters (a title may hold a newline).
+    out = []
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _num(x: float) -> str:
+    # repr keeps every digit, so the frozen set awards exactly the points of the original.
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
 
 
 def _key(s: str) -> str:
@@ -169,7 +186,7 @@ def _parse_set(name: str, body: dict, exercises: list[Exercise], source: Path, b
     entries = []
     for ex in chosen:
         pts = overrides.get(ex.id, default)
-        if not isinstance(pts, (int, float)) or isinstance(pts, bool) or pts < 0:
+        if not isinstance(pts, (int, float)) or isinstance(pts, bool) or not math.isfinite(pts) or pts < 0:
             raise SetError(f"{where}: points for {ex.id} should be a number >= 0; found {pts!r}")
         entries.append(SetEntry(ex, float(pts)))
     due = body.get("due")
@@ -179,15 +196,20 @@ def _parse_set(name: str, body: dict, exercises: list[Exercise], source: Path, b
     if scoring not in SCORING:
         raise SetError(f"{where}: scoring should be one of {', '.join(SCORING)}; found {scoring!r}")
     timeout = body.get("timeout")
-    if timeout is not None and (not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600):
+    if timeout is not None and (
+        not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout <= 3600
+    ):
         raise SetError(f"{where}: timeout should be seconds between 0 and 3600; found {timeout!r}")
     memory = body.get("memory_mb")
     if memory is not None and (not isinstance(memory, int) or not 256 <= memory <= 65536):
         raise SetError(f"{where}: memory_mb should be an integer between 256 and 65536; found {memory!r}")
+    title = body.get("title", name)
+    if not isinstance(title, str):
+        raise SetError(f"{where}: title should be a string; found {title!r}")
     expr = body["exercises"]
     return BugSet(
         name=name,
-        title=str(body.get("title", name)),
+        title=title,
         entries=tuple(entries),
         expression=expr if isinstance(expr, str) else " + ".join(expr),
         due=due,
@@ -208,6 +230,9 @@ def read_file(path: Path, exercises: list[Exercise], builtin: bool = False) -> d
         raise SetError(f"{path}: not valid TOML ({exc})") from None
     if data.get("format_version") != FORMAT_VERSION:
         raise SetError(f"{path}: format_version should be {FORMAT_VERSION}; found {data.get('format_version')!r}")
+    unknown = set(data) - {"format_version", "sets"}
+    if unknown:
+        raise SetError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; sets go in [sets.NAME] tables")
     sets = data.get("sets", {})
     if not isinstance(sets, dict):
         raise SetError(f"{path}: [sets.NAME] tables expected")
@@ -236,6 +261,8 @@ def load_sets(root: Path, exercises: list[Exercise], extra: Path | None = None) 
 def resolve(spec: str, root: Path, exercises: list[Exercise], extra: Path | None = None) -> BugSet:
     """A set by name, or from a TOML file holding exactly one set (e.g. an instructor bundle's set.toml)."""
     path = Path(spec)
+    if path.suffix == ".toml" and not path.exists():
+        raise SetError(f"{path}: no such file")
     if path.suffix == ".toml" and path.is_file() or path.is_dir() and (path / "set.toml").is_file():
         found = read_file(path / "set.toml" if path.is_dir() else path, exercises)
         if len(found) != 1:
