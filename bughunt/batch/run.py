@@ -56,6 +56,14 @@ _CLIENT = None
 def _init_worker(client) -> None:
     global _CLIENT
     _CLIENT = client
+    # If the batch is killed (even with -9), its workers must not linger holding its pipes.
+    from ..sandbox.forkserver import _PR_SET_PDEATHSIG, _prctl
+
+    import signal
+
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before the line above took effect
+        os._exit(1)
     import bughunt.grading  # noqa: F401  (libcst and the static checks, once per worker)
 
 
