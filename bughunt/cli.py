@@ -24,6 +24,15 @@ def _exercises() -> tuple[Path, list[Exercise]]:
         raise click.UsageError(str(exc)) from None
 
 
+def _bundle():
+    from .bundle import BundleError, find_bundle
+
+    try:
+        return find_bundle(Path.cwd())
+    except BundleError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def _one(exercise_id: str) -> tuple[Path, Exercise]:
     root, exercises = _exercises()
     for ex in exercises:
@@ -54,11 +63,17 @@ def check(target: str, file: Path | None, as_json: bool, jobs: int | None) -> No
         raise click.UsageError(f"no exercise or category matches {target!r}; `bughunt list` shows them all")
     if file is not None and len(chosen) != 1:
         raise click.UsageError("--file needs a single exercise id, not a category")
+    bundle = _bundle() if file is None else None
+    if bundle is not None:  # inside an assignment: grade the student's own copies
+        chosen = [ex for ex in chosen if ex.id in bundle.files]
+        if not chosen:
+            raise click.UsageError(f"this assignment ({bundle.set_name}) has no exercise matching {target!r}")
+    items = [(ex, bundle.files[ex.id] if bundle else file) for ex in chosen]
     console = _console()
     printer = None if as_json else (lambda v: print_verdict(console, v))
-    verdicts = grade_many([(ex, file) for ex in chosen], jobs=jobs, on_done=printer)
+    verdicts = grade_many(items, jobs=jobs, on_done=printer)
     for ex, v in zip(chosen, verdicts):
-        if file is None:
+        if file is None and bundle is None:
             progress.record_verdict(root, ex.id, ex.path, v.status)
     if as_json:
         click.echo(verdicts_json(verdicts))

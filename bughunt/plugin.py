@@ -37,10 +37,31 @@ def _index(config, start: Path) -> dict[Path, object]:
 _KEY = pytest.StashKey[dict]()
 
 
-def pytest_collect_file(file_path: Path, parent):
-    if file_path.suffix != ".py" or "exercises" not in file_path.parts:
+def _bundle_exercise(config, file_path: Path):
+    """The exercise a student bundle (from `bughunt assign`) hands out as this file, if any."""
+    from .bundle import BundleError, find_bundle
+
+    try:
+        bundle = find_bundle(file_path.parent)
+    except BundleError:
         return None
-    exercise = _index(parent.config, file_path.parent).get(file_path.resolve())
+    if bundle is None:
+        return None
+    for ex_id, path in bundle.files.items():
+        if path.resolve() == file_path.resolve():
+            library = _index(config, Path.cwd())
+            return next((ex for ex in library.values() if ex.id == ex_id), None)
+    return None
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix != ".py":
+        return None
+    exercise = None
+    if "exercises" in file_path.parts:
+        exercise = _index(parent.config, file_path.parent).get(file_path.resolve())
+    if exercise is None:
+        exercise = _bundle_exercise(parent.config, file_path)
     if exercise is None:
         return None
     return ExerciseFile.from_parent(parent, path=file_path, exercise=exercise)
