@@ -61,9 +61,17 @@ def sets_cmd(sets_file: Path | None) -> None:
         sets = load_sets(root, exercises, sets_file)
     except SetError as exc:
         raise click.UsageError(str(exc)) from None
-    table = Table("set", "title", "exercises", "points", "due", "from", title="Bug sets")
-    for name, title, count, points, due, origin in describe_sets(sets):
-        table.add_row(name, title, str(count), f"{points:g}", due, origin)
+    rows = describe_sets(sets)
+    files = sorted({origin for *_, origin in rows if origin != "built-in"})
+    table = Table(title="Bug sets", caption="* " + ", ".join(files) if files else None)
+    table.add_column("set", no_wrap=True)
+    table.add_column("exercises", justify="right", no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("due", no_wrap=True)
+    table.add_column("title", ratio=1)
+    for name, title, count, points, due, origin in rows:
+        mark = "" if origin == "built-in" else " *"
+        table.add_row(name + mark, str(count), f"{points:g}", due, title)
     _console().print(table)
 
 
