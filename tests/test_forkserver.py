@@ -107,3 +107,15 @@ def test_a_dead_server_gives_a_reason_not_a_hang(tmp_path):
     server.close()
     result = server.run(ex.grader_path, ex.path, Limits(timeout=5))
     assert result.outcome == "internal" and "server" in result.detail
+
+
+def test_the_same_file_always_gets_the_same_verdict(warm, tmp_path):
+    ex = exercise("leakage/scaler-before-split")
+    fixed = _fixed(ex, tmp_path)
+    for path in (ex.path, fixed):
+        seen = []
+        for runner in (warm.run, warm.run, None):
+            d = grade(ex, path, runner=runner).to_dict()
+            d.pop("duration")
+            seen.append(d)
+        assert seen[0] == seen[1] == seen[2]
