@@ -58,7 +58,13 @@ def build_class(work: Path, exercises, students: int) -> tuple[Path, Path]:
     for i in range(students):
         sid = f"s{i + 1:03d}"
         tree = trees / sid
-        shutil.copytree(ROOT / "exercises", tree / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+        # A bughunt tree holding just this student's files: the manifests, the set's exercise folders.
+        for manifest in (ROOT / "exercises").rglob("*.toml"):
+            rel = manifest.relative_to(ROOT)
+            (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(manifest, tree / rel)
+        for ex in exercises:
+            shutil.copytree(ex.folder, tree / "exercises" / ex.category / ex.slug, ignore=shutil.ignore_patterns("__pycache__"))
         os.symlink(ROOT / "graders", tree / "graders")
         for j, ex in enumerate(exercises):
             _, text = submission_text(ex, i, j)
@@ -70,12 +76,11 @@ def build_class(work: Path, exercises, students: int) -> tuple[Path, Path]:
 
 
 def pytest_one(tree: Path, exercises) -> tuple[float, dict]:
-    targets = [str(tree / "exercises" / ex.category / ex.slug / ex.file) for ex in exercises]
     report = tree / "report.xml"
     t = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:xdist",
-         f"--junitxml={report}", *targets],
+         f"--junitxml={report}", "exercises"],
         cwd=tree, env={**os.environ, "BUGHUNT_ROOT": str(tree)}, capture_output=True,
     )
     took = time.perf_counter() - t
@@ -89,6 +94,8 @@ def _junit_outcomes(report: Path) -> dict:
     for case in ET.parse(report).getroot().iter("testcase"):
         failed = any(child.tag in ("failure", "error") for child in case)
         out[case.get("name")] = "fail" if failed else "pass"
+    if len(out) != len(set(out)) or any("." in name for name in out):
+        raise SystemExit(f"pytest did not collect the exercises as expected: {sorted(out)}")
     return out
 
 
@@ -137,6 +144,8 @@ def main() -> None:
             sys.exit(f"bughunt grade failed:\n{proc.stdout}\n{proc.stderr}")
         latencies, agree, total = [], 0, 0
         for sid, (_, outcomes) in zip(sids, serial):
+            if len(outcomes) != len(exercises):
+                sys.exit(f"pytest graded {len(outcomes)} of {len(exercises)} exercises for {sid}: {sorted(outcomes)}")
             for ex in exercises:
                 path = out / ".bughunt" / "results" / sid / (ex.id.replace("/", "__") + ".json")
                 record = json.loads(path.read_text())

@@ -93,8 +93,33 @@ class Source:
             s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
         }
 
+    @cached_property
+    def _preorder(self) -> tuple[list[cst.CSTNode], dict[int, tuple[int, int]]]:
+        """Every node in visiting order, and each node's subtree as a slice of that list.
+
+        Checks search the same tree hundreds of times; one walk here replaces a full
+        libcst traversal per search."""
+        order: list[cst.CSTNode] = []
+        span: dict[int, tuple[int, int]] = {}
+        stack: list[tuple[cst.CSTNode, bool]] = [(self.module, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                span[id(node)] = (span[id(node)][0], len(order))
+                continue
+            span[id(node)] = (len(order), -1)
+            order.append(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.children))
+        return order, span
+
     def find(self, root: cst.CSTNode, matcher) -> list[cst.CSTNode]:
-        return list(m.findall(root, matcher))
+        order, span = self._preorder
+        where = span.get(id(root))
+        if where is None or order[where[0]] is not root:  # a node from another tree
+            return list(m.findall(root, matcher))
+        start, end = where
+        return [n for n in order[start:end] if m.matches(n, matcher)]
 
     def graded_nodes(self) -> list[cst.CSTNode]:
         """Everything except the `if __name__ == "__main__":` block, which only runs on visible data."""

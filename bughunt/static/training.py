@@ -21,6 +21,8 @@ assumed positive; that is what makes the orientation meaningful and is the known
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
@@ -117,8 +119,24 @@ class Analysis:
     loop_lines: list[tuple[int, int]] = field(default_factory=list)
 
 
+_LOOP_UPDATED: "OrderedDict[int, tuple[cst.FunctionDef, frozenset[str]]]" = OrderedDict()
+
+
 def loop_updated_names(fn: cst.FunctionDef) -> set[str]:
-    """Names a loop in `fn` updates from their own previous value: the trained parameters."""
+    """Names a loop in `fn` updates from their own previous value: the trained parameters.
+
+    Several checks ask this of the same function; the answer is kept per node."""
+    hit = _LOOP_UPDATED.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return set(hit[1])
+    names = frozenset(_loop_updated_names(fn))
+    _LOOP_UPDATED[id(fn)] = (fn, names)  # the node is kept, so its id cannot be reused meanwhile
+    while len(_LOOP_UPDATED) > 64:
+        _LOOP_UPDATED.popitem(last=False)
+    return set(names)
+
+
+def _loop_updated_names(fn: cst.FunctionDef) -> set[str]:
     found: set[str] = set()
     for loop in m.findall(fn, m.For() | m.While()):
         for node in m.findall(loop.body, m.AugAssign() | m.Assign()):
