@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import re
 import tokenize
-from collections import Counter
 from dataclasses import dataclass, field
+
+import libcst as cst
 
 from ..manifest import Exercise
 from . import constants, rename, reorder
@@ -24,7 +24,7 @@ from .syntax import identifiers
 
 
 class VariantError(Exception):
-    """A transform produced text that is not valid Python (a bug in the transforms)."""
+    """No variant can be made: the source does not parse, or (a bug) a transform broke it."""
 
 
 @dataclass(frozen=True)
@@ -57,36 +57,57 @@ def broken_and_fixed(exercise: Exercise, key: str) -> tuple[Variant, Variant]:
 
 
 def _settings(exercise: Exercise) -> tuple[frozenset[str], frozenset[str]]:
-    extra = exercise.extra.get("variants", {}) if isinstance(exercise.extra, dict) else {}
-    return frozenset(extra.get("constants", ())), frozenset(extra.get("frozen", ()))
+    """The exercise manifest's `[exercise.variants]` lists of "function.parameter" defaults
+    to vary (`constants`) or to keep as shipped (`frozen`); see constants.py."""
+    table = exercise.extra.get("variants", {})
+    lists = []
+    for field_name in ("constants", "frozen"):
+        value = table.get(field_name, []) if isinstance(table, dict) else None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.count(".") == 1 for v in value):
+            raise VariantError(
+                f"{exercise.id}: [exercise.variants] {field_name} should be a list of \"function.parameter\" strings"
+            )
+        lists.append(frozenset(value))
+    return lists[0], lists[1]
 
 
 def _transform(exercise: Exercise, texts: list[str], key: str) -> list[Variant]:
-    """Transform texts that must correspond (a file and its fix) with one plan: the same
-    graded functions, the same renames, the same per-item ordering decisions."""
+    """Transform texts that must correspond: the first (the shipped file) exactly as
+    make_variant would, then the others (its fix) with the same plan, the same renames and
+    the same per-item ordering decisions. A name the fix adds gets its own fresh name; a
+    new name that the fix happens to use already is chosen again for the fix alone."""
     chooser = Chooser(key)
     protected = protected_names(exercise)
     allowed, frozen = _settings(exercise)
-    analyses = [rename.analyse(t, protected) for t in texts]
-    graded: set[str] = set()
-    names: set[str] = set()
-    forbidden: set[str] = set(protected)
+    try:
+        analyses = [rename.analyse(t, protected) for t in texts]
+    except cst.ParserSyntaxError as exc:
+        raise VariantError(f"{exercise.id}: cannot make a variant of text that does not parse (line {exc.raw_line})") from None
+    first = analyses[0]
+    first_graded = graded_functions(first.module, protected)
+    first_ids = identifiers(first.module)
+    mapping = rename.plan(first.names, first_ids | protected, chooser)
+    plans = []
     for analysis in analyses:
-        graded |= graded_functions(analysis.module, protected)
-        names |= analysis.names
-        forbidden |= identifiers(analysis.module)
-    mapping = rename.plan(names, forbidden, chooser)
+        if analysis is first:
+            plans.append((mapping, first_graded))
+            continue
+        ids = identifiers(analysis.module)
+        keep = {old: new for old, new in mapping.items() if new not in ids}
+        extra = rename.plan(analysis.names - keep.keys(), ids | first_ids | protected | set(keep.values()), chooser)
+        plans.append(({**keep, **extra}, first_graded | graded_functions(analysis.module, protected)))
 
     out = []
-    for analysis in analyses:
+    for analysis, (mapping, graded) in zip(analyses, plans):
         # renaming first: the constants pass and the reorderings never depend on local names
-        text, used = rename.apply(analysis, mapping)
-        text, changed_constants = constants.vary(text, chooser, graded, allowed, frozen)
+        module, used = rename.apply(analysis, mapping)
+        module, changed_constants = constants.vary(module, chooser, graded, allowed, frozen)
         changes = [f"renamed {len(used)} local name{'s' if len(used) != 1 else ''}"] if used else []
         for step in (reorder.imports, reorder.functions, reorder.statements):
-            text, more = step(text, chooser)
+            module, more = step(module, chooser)
             changes += more
         changes += changed_constants
+        text = module.code
         try:
             compile(text, exercise.file, "exec", dont_inherit=True)
         except SyntaxError as exc:  # pragma: no cover - would be a transform bug
@@ -98,7 +119,8 @@ def _transform(exercise: Exercise, texts: list[str], key: str) -> list[Variant]:
 # --- who does this text belong to? ------------------------------------------------------
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MIN_MATCHES = 3  # fewer shared names than this is coincidence, not a copied variant
-MARGIN = 1.5  # the best student must score this many times the runner-up
+MIN_COVERAGE = 0.6  # the owner's new names that must occur in the text
+MARGIN = 0.15  # how much more of the owner's names than of anyone else's
 
 
 def code_identifiers(text: str) -> set[str]:
@@ -112,20 +134,24 @@ def code_identifiers(text: str) -> set[str]:
 def match_variant(text: str, candidates: dict[str, dict[str, str]]) -> str | None:
     """The student whose renamed identifiers `text` carries most distinctly, or None.
 
-    Each new name counts in proportion to how rare it is among the candidates (a name that
-    half the class received says little). The best student needs at least MIN_MATCHES of
-    their names in the text and MARGIN times the score of anyone else."""
+    A student's score is the share of their new names (the values of their renames) that
+    occur as code in the text: a copy of their variant carries all of them, anyone else's
+    only those that happen to coincide (up to about 0.8 in a class of 100 with ten names).
+    The best student needs MIN_MATCHES names, MIN_COVERAGE of theirs, and MARGIN more than
+    anyone else. Pass each student's renames *for the exercise the text belongs to*: a
+    union over exercises dilutes every share (a student holds most synonyms of `X` across
+    twenty exercises), so it finds nobody rather than the wrong student."""
     used = code_identifiers(text)
-    per_student = {s: set(r.values()) for s, r in candidates.items()}
-    df = Counter(n for names in per_student.values() for n in names)
-    total = len(per_student)
-    scores = []
-    for student, names in per_student.items():
+    shares = []
+    for student, renames in candidates.items():
+        names = set(renames.values())
         hits = names & used
-        score = sum(math.log((total + 1) / df[n]) for n in hits)
-        scores.append((score, len(hits), student))
-    scores.sort(key=lambda t: (-t[0], t[2]))
-    if not scores or scores[0][1] < MIN_MATCHES or scores[0][0] <= 0:
+        shares.append((len(hits) / len(names) if names else 0.0, len(hits), student))
+    shares.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    if not shares:
         return None
-    runner_up = scores[1][0] if len(scores) > 1 else 0.0
-    return scores[0][2] if scores[0][0] >= MARGIN * runner_up and scores[0][0] > runner_up else None
+    best, hits, student = shares[0]
+    runner_up = shares[1][0] if len(shares) > 1 else 0.0
+    if hits < MIN_MATCHES or best < MIN_COVERAGE or best - runner_up < MARGIN:
+        return None
+    return student
