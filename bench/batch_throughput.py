@@ -68,6 +68,8 @@ def build_class(work: Path, exercises, students: int) -> tuple[Path, Path]:
         os.symlink(ROOT / "graders", tree / "graders")
         for j, ex in enumerate(exercises):
             _, text = submission_text(ex, i, j)
+            # Every file unique, as real hand-ins are: nothing may be served from a cache.
+            text += f"\n# handed in by {sid}\n"
             rel = Path(ex.category) / ex.slug / ex.file
             (subs / sid / rel).parent.mkdir(parents=True, exist_ok=True)
             (subs / sid / rel).write_text(text, encoding="utf-8")
