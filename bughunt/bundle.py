@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .sets import toml_string
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -33,29 +35,17 @@ class Bundle:
         return self.files.get(exercise_id)
 
 
-def _toml_str(s: str) -> str:
-    out = []
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
 def bundle_marker(set_name: str, student: str | None, files: dict[str, str]) -> str:
     """The marker's text: `files` maps exercise id -> path relative to the bundle root."""
     lines = [
         "# Written by `bughunt assign`. `bughunt check` run inside this folder grades the files listed here.",
         f"format_version = {FORMAT_VERSION}",
-        f"set = {_toml_str(set_name)}",
+        f"set = {toml_string(set_name)}",
     ]
     if student is not None:
-        lines.append(f"student = {_toml_str(student)}")
+        lines.append(f"student = {toml_string(student)}")
     lines += ["", "[exercises]"]
-    lines += [f"{_toml_str(ex_id)} = {_toml_str(rel)}" for ex_id, rel in files.items()]
+    lines += [f"{toml_string(ex_id)} = {toml_string(rel)}" for ex_id, rel in files.items()]
     return "\n".join(lines) + "\n"
 
 

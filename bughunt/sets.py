@@ -101,21 +101,22 @@ class BugSet:
 
     def to_toml(self) -> str:
         """This set, frozen to explicit exercise ids, as a one-set TOML file."""
-        lines = [f"format_version = {FORMAT_VERSION}", "", f"[sets.{_key(self.name)}]", f"title = {_str(self.title)}"]
-        lines.append("exercises = [" + ", ".join(_str(e.exercise.id) for e in self.entries) + "]")
+        lines = [f"format_version = {FORMAT_VERSION}", "", f"[sets.{_key(self.name)}]", f"title = {toml_string(self.title)}"]
+        lines.append("exercises = [" + ", ".join(toml_string(e.exercise.id) for e in self.entries) + "]")
         if self.due is not None:
             lines.append(f"due = {self.due.isoformat()}")
         if self.timeout is not None:
             lines.append(f"timeout = {_num(self.timeout)}")
         if self.memory_mb is not None:
             lines.append(f"memory_mb = {self.memory_mb}")
-        lines.append(f"scoring = {_str(self.scoring)}")
+        lines.append(f"scoring = {toml_string(self.scoring)}")
         lines.append(f"[sets.{_key(self.name)}.points_for]")
-        lines += [f"{_str(e.exercise.id)} = {_num(e.points)}" for e in self.entries]
+        lines += [f"{toml_string(e.exercise.id)} = {_num(e.points)}" for e in self.entries]
         return "\n".join(lines) + "\n"
 
 
-def _str(s: str) -> str:
+def toml_string(s: str) -> str:
+    """`s` as a TOML basic string."""
     # TOML basic strings forbid raw control characters (a title may hold a newline).
     out = []
     for ch in s:
@@ -135,7 +136,7 @@ def _num(x: float) -> str:
 
 
 def _key(s: str) -> str:
-    return s if re.match(r"^[A-Za-z0-9_-]+$", s) else _str(s)
+    return s if re.match(r"^[A-Za-z0-9_-]+$", s) else toml_string(s)
 
 
 def expand(exercises: list[Exercise], expression: str | list[str]) -> list[Exercise]:

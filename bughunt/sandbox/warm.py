@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from .runner import _PKG_PARENT, Limits, RunResult, _child_env, _kill_group, _kill_marked, interpret, request_for
+from .runner import _PKG_PARENT, Limits, RunResult, _child_env, _drain, _kill_group, _kill_marked, interpret, request_for
 
 _BOOT = "import sys; sys.path.insert(0, {p!r}); from bughunt.sandbox.forkserver import main; main()"
 _START_TIMEOUT = 120.0
@@ -57,20 +57,9 @@ class _Lines:
         return json.loads(line)
 
 
-def _drain(fd: int, cap: int, sink: list, flooded: threading.Event, on_flood) -> None:
-    total = 0
+def _drain_fd(fd: int, *args) -> None:
     with os.fdopen(fd, "rb", buffering=0) as stream:
-        while True:
-            chunk = stream.read(65536)
-            if not chunk:
-                return
-            total += len(chunk)
-            if total <= cap:
-                sink.append(chunk)
-            elif not flooded.is_set():
-                sink.append(chunk[: max(0, cap - (total - len(chunk)))])
-                flooded.set()
-                on_flood()
+        _drain(stream, *args)
 
 
 class WarmSandbox:
@@ -190,7 +179,7 @@ class WarmClient:
         chunks: list[bytes] = []
         flooded = threading.Event()
         reader = threading.Thread(
-            target=_drain,
+            target=_drain_fd,
             args=(read_fd, limits.output_kb * 1024, chunks, flooded, lambda: _kill_group(pid)),
             daemon=True,
         )
