@@ -184,12 +184,23 @@ class Server:
             self._kill_orphans()
 
     def _kill_orphans(self) -> None:
-        """Processes reparented to us (we are a subreaper) whose submission has finished."""
-        for pid in _children_of(os.getpid()):
-            if pid not in self.running:
+        """Processes reparented to us (we are a subreaper) whose submission has finished.
+
+        Killing an orphan that has just forked reparents its own child to us, so sweep
+        until none is left; each killed orphan is reaped here."""
+        for _ in range(100):
+            orphans = [pid for pid in _children_of(os.getpid()) if pid not in self.running]
+            if not orphans:
+                return
+            for pid in orphans:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
+                    pass
+            for pid in orphans:
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
                     pass
 
     def _shutdown(self) -> None:
