@@ -9,7 +9,6 @@ the exercises in flight.
 """
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import time
@@ -247,6 +246,3 @@ def latency_stats(latencies: list[float]) -> dict:
     p95 = xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
     return {"median": med, "p95": p95}
 
-
-def dumps(result: BatchResult) -> str:
-    return json.dumps({"graded": result.graded, "reused": result.reused, "elapsed": round(result.elapsed, 3)})
