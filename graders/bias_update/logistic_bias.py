@@ -10,8 +10,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from bughunt.grader import FAIL, PASS
 from bughunt.static.training import BiasUpdatedWithOwnGradient, UpdateAgainstGradient
 
@@ -34,7 +32,7 @@ LOOP_OLD = """        w = w - lr * dw
 """
 
 
-class LogisticBias(C.GDGrader):
+class LogisticBias(C.LogisticGDGrader):
     exercise = EXERCISE
     functions = {
         "gradients": "gradients(w, b, X, y) -> (dw, db)",
@@ -84,24 +82,8 @@ class LogisticBias(C.GDGrader):
              fails=("hardcoded_parameters", "warnings_filter", "bias_updated_with_own_gradient", "bias_matches_intercept")),
     ]
 
-    def loss(self, w, b, X, y):
-        z = X @ w + b
-        return float(np.mean(np.logaddexp(0, z) - y * z))
-
-    def optimum(self, case):
-        w, b = C.newton_logistic(case["X"], case["y"])
-        return [w, np.array(b)], self.loss(w, b, case["X"], case["y"])
-
     def cases(self):
-        out = []
-        for n, d, seed, intercept in [(180, 3, 8101, 1.2), (140, 2, 8202, -0.4)]:
-            rng = np.random.default_rng(seed)
-            X = rng.normal(0.0, 1.0, size=(n, d))
-            z = X @ rng.uniform(-1.2, 1.2, d) + intercept
-            y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(float)
-            point = [rng.normal(0, 0.5, d), np.array(rng.normal(0, 0.5))]
-            out.append({"X": X, "y": y, "point": point, "train_args": (1.0, 600), "n_losses": 600})
-        return out
+        return self.logistic_cases([(180, 3, 8101, 1.2), (140, 2, 8202, -0.4)], x_mean=0.0, w_range=1.2)
 
     def static_checks(self):
         return [BiasUpdatedWithOwnGradient(), UpdateAgainstGradient()]

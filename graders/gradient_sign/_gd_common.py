@@ -239,3 +239,29 @@ def newton_softmax(X, y, k, n_iter=40):
     full = np.column_stack([np.zeros(d + 1), theta])
     full -= full.mean(axis=1, keepdims=True)
     return full[:-1], full[-1]
+
+
+class LogisticGDGrader(GDGrader):
+    """Logistic regression trained by gradient descent: mean log-loss on the logits, its
+    Newton optimum, and hidden cases drawn from a logistic model."""
+
+    def loss(self, w, b, X, y):
+        z = X @ w + b
+        return float(np.mean(np.logaddexp(0, z) - y * z))
+
+    def optimum(self, case):
+        w, b = newton_logistic(case["X"], case["y"])
+        return [w, np.array(b)], self.loss(w, b, case["X"], case["y"])
+
+    @staticmethod
+    def logistic_cases(specs, x_mean: float, w_range: float) -> list[dict]:
+        """One case per (n, d, seed, intercept): features around `x_mean`, true weights in ±`w_range`."""
+        out = []
+        for n, d, seed, intercept in specs:
+            rng = np.random.default_rng(seed)
+            X = rng.normal(x_mean, 1.0, size=(n, d))
+            z = X @ rng.uniform(-w_range, w_range, d) + intercept
+            y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(float)
+            point = [rng.normal(0, 0.5, d), np.array(rng.normal(0, 0.5))]
+            out.append({"X": X, "y": y, "point": point, "train_args": (1.0, 600), "n_losses": 600})
+        return out

@@ -9,8 +9,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from bughunt.grader import FAIL, PASS
 from bughunt.static.training import GradientPointsUphill, UpdateAgainstGradient
 
@@ -35,7 +33,7 @@ GRAD_OLD = """    error = y - p
 UPDATE_OLD = "        w -= lr * dw\n        b -= lr * db\n"
 
 
-class LogisticAscent(C.GDGrader):
+class LogisticAscent(C.LogisticGDGrader):
     exercise = EXERCISE
     functions = {
         "gradients": "gradients(w, b, X, y) -> (dw, db)",
@@ -80,24 +78,8 @@ class LogisticAscent(C.GDGrader):
              fails=("hardcoded_parameters", "gradient_matches_loss", "reaches_optimum", "loss_decreases")),
     ]
 
-    def loss(self, w, b, X, y):
-        z = X @ w + b
-        return float(np.mean(np.logaddexp(0, z) - y * z))
-
-    def optimum(self, case):
-        w, b = C.newton_logistic(case["X"], case["y"])
-        return [w, np.array(b)], self.loss(w, b, case["X"], case["y"])
-
     def cases(self):
-        out = []
-        for n, d, seed, intercept in [(160, 3, 5101, 0.9), (120, 2, 5202, -1.2)]:
-            rng = np.random.default_rng(seed)
-            X = rng.normal(0.2, 1.0, size=(n, d))
-            z = X @ rng.uniform(-1.5, 1.5, d) + intercept
-            y = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(float)
-            point = [rng.normal(0, 0.5, d), np.array(rng.normal(0, 0.5))]
-            out.append({"X": X, "y": y, "point": point, "train_args": (1.0, 600), "n_losses": 600})
-        return out
+        return self.logistic_cases([(160, 3, 5101, 0.9), (120, 2, 5202, -1.2)], x_mean=0.2, w_range=1.5)
 
     def static_checks(self):
         return [GradientPointsUphill(), UpdateAgainstGradient()]
