@@ -1,14 +1,17 @@
 """The contract every grader in graders/ follows, and the inline examples it carries.
 
-A grader module defines `GRADER = SomeGrader()`. The parent process reads its static
-checks and judges observations; the sandboxed child calls `instrument`, `cases` and
-`probe`. Cases are regenerated from fixed seeds on both sides, so the parent never
-trusts data that passed through the child.
+A grader module defines `GRADER = SomeGrader()` and lives in the parent process only: it
+holds the hidden-case builder, the expected values, the reference fix and the examples.
+The sandboxed child never imports it. The child imports only the grader's *probe*, a
+trusted module under `bughunt.families.<family>.probes` named by `probe_name`, receives
+the hidden inputs (built here) and the `config()` over its pipe, calls the student's
+functions and sends back raw observations. `judge` turns them into checks.
 """
 from __future__ import annotations
 
 import importlib.util
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -53,8 +56,24 @@ class CaseResult:
     error: dict | None = None
 
 
+#: the seed of the public hidden cases (a student's local self-check); an instructor's
+#: secret replaces it when grading a class
+PUBLIC_SEED = 20240917
+
+
+def case_rng(seed: int, *tags: str | int):
+    """A generator for one hidden case, independent of every other (seed, tags) pair."""
+    import numpy as np
+
+    words = [int(seed) & 0xFFFFFFFF] + [t if isinstance(t, int) else zlib.crc32(str(t).encode()) for t in tags]
+    return np.random.default_rng(np.random.SeedSequence(words))
+
+
 class Grader:
     exercise: ClassVar[str] = ""
+    #: "module:attribute" of the child-side probe (a bughunt.probe.Probe under
+    #: bughunt.families); empty only for graders not yet split into probe and judge
+    probe_name: ClassVar[str] = ""
     #: functions the probe calls, with their signatures as the exercise README states them
     functions: ClassVar[dict[str, str]] = {}
     #: catalog names of suppressions this exercise watches for
@@ -70,8 +89,14 @@ class Grader:
     def suppression_checks(self) -> list[StaticCheck]:
         return catalog_checks(*self.suppression_names)
 
-    def judge(self, results: list[CaseResult]) -> list[Check]:
-        """Runtime checks from the observations of every case (all cases ran without error)."""
+    #: the observations each case must carry, by key: "array", "number", "bool", "text",
+    #: "texts" (a list of strings) or "any". Checked before `judge` sees them.
+    observations: ClassVar[dict[str, str]] = {}
+
+    def judge(self, cases: list[Any], results: list[CaseResult]) -> list[Check]:
+        """Runtime checks from the observations of every case (all cases ran without
+        error). Split graders receive the cases they built; legacy ones only `results`.
+        Compare so that NaN fails: `not (err <= tol)`, never `err > tol`."""
         raise NotImplementedError
 
     def reference_example(self) -> Example:
@@ -80,9 +105,15 @@ class Grader:
     def pass_examples(self) -> list[Example]:
         return [self.reference_example(), *self.PASS]
 
-    # --- both sides ------------------------------------------------------------------
-    def cases(self) -> list[Any]:
-        """Hidden inputs, built deterministically from fixed seeds that differ from the visible data."""
+    def config(self) -> dict:
+        """Plain JSON sent to the child with the cases: function names, arities, flags.
+        Never an expected value or anything a submission could use to fake a result."""
+        return {}
+
+    # --- built in the parent; split graders receive `seed`, legacy ones take none -------
+    def cases(self, seed: int = PUBLIC_SEED) -> list[Any]:
+        """Hidden inputs, built deterministically from `seed` (use `case_rng`); they must
+        differ from the visible data."""
         raise NotImplementedError
 
     # --- child side ------------------------------------------------------------------
@@ -91,6 +122,19 @@ class Grader:
 
     def probe(self, student, case) -> dict:
         raise NotImplementedError
+
+
+_cases: dict[tuple[int, int], list] = {}
+
+
+def hidden_cases(grader: Grader, seed: int | None = None) -> list:
+    """The grader's hidden inputs for `seed` (the public seed if None), built once per
+    process. Judges read them and must not modify them."""
+    seed = PUBLIC_SEED if seed is None else int(seed)
+    key = (id(grader), seed)
+    if key not in _cases:
+        _cases[key] = grader.cases(seed)
+    return _cases[key]
 
 
 _loaded: dict[Path, Grader] = {}

@@ -5,10 +5,11 @@ import os
 import time
 from pathlib import Path
 
-from .grader import CaseResult, Grader, load_grader
+from .grader import CaseResult, Grader, hidden_cases, load_grader
+from .observations import function_lines, problems
 from .manifest import Exercise
 from .sandbox import Limits, run_probe
-from .static.base import Source, SourceError
+from .static.base import UNKNOWN, WRONG, Source, SourceError
 from .verdict import Check, Suppression, Verdict, finalize
 
 _OUTCOME_REASONS = {
@@ -45,6 +46,7 @@ def grade(
     limits: Limits | None = None,
     runner=None,
     display: str | None = None,
+    seed: int | None = None,
 ) -> Verdict:
     """`limits` overrides the exercise's own; `runner(grader_path, file, limits) -> RunResult`
     replaces the cold sandbox (batch grading passes a warm fork server's `run`)."""
@@ -54,7 +56,7 @@ def grade(
     verdict = Verdict(exercise=exercise.id, file=shown, status="fail")
     try:
         limits = limits or Limits(timeout=exercise.timeout, memory_mb=exercise.memory_mb)
-        verdict = _grade(exercise, path, shown, verdict, grader, limits, runner or run_probe)
+        verdict = _grade(exercise, path, shown, verdict, grader, limits, runner or run_probe, seed)
     except Exception as exc:  # a grader bug must not surface as a traceback to the student
         verdict.status = "error"
         verdict.reason = f"{shown}: the grader itself failed ({type(exc).__name__}); please report this exercise"
@@ -68,7 +70,7 @@ def _error(verdict: Verdict, reason: str) -> Verdict:
     return verdict
 
 
-def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader: Grader | None, limits: Limits, runner) -> Verdict:
+def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader: Grader | None, limits: Limits, runner, seed) -> Verdict:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -81,17 +83,14 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
     grader = grader or load_grader(exercise.grader_path)
 
     for chk in grader.static_checks():
-        found = chk.findings(src)
-        if found:
-            for f in found:
-                verdict.checks.append(Check(chk.name, "static", False, f.message, f.line))
-        else:
-            verdict.checks.append(Check(chk.name, "static", True, chk.passed_message()))
+        verdict.checks.extend(static_verdict(chk, src))
     for chk in grader.suppression_checks():
-        for f in chk.findings(src):
-            verdict.suppressions.append(Suppression(chk.name, f.message, f.line))
+        assessment = chk.assess(src)
+        if assessment.outcome == WRONG:
+            for f in assessment.findings:
+                verdict.suppressions.append(Suppression(chk.name, f.message, f.line))
 
-    run = runner(exercise.grader_path, path, limits)
+    run = runner(exercise.grader_path, path, limits, seed=seed)
     if run.outcome != "ok":
         reason = _OUTCOME_REASONS[run.outcome].format(
             t=limits.timeout, mb=limits.memory_mb, kb=limits.output_kb, detail=run.detail
@@ -100,6 +99,8 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
     obs = run.observations
     if obs.get("import"):
         err = obs["import"]
+        if not _valid_error(err):
+            return _error(verdict, f"{shown}: {_TAMPERED.format(what='an error report')}")
         text, line = _exception_text(err, shown)
         where = f"{shown}:{line}" if line else shown
         if err["type"] in ("SystemExit", "KeyboardInterrupt"):
@@ -109,10 +110,23 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
         return _error(verdict, f"{where}: while loading the file, {text}")
 
     results = []
-    for i, case in enumerate(obs.get("cases", [])):
+    raw_cases = obs.get("cases")
+    split = bool(grader.probe_name)
+    cases = hidden_cases(grader, seed) if split else None
+    if not isinstance(raw_cases, list) or (split and len(raw_cases) != len(cases)):
+        return _error(verdict, f"{shown}: {_TAMPERED.format(what='the number of results')}")
+    for i, case in enumerate(raw_cases):
         if not isinstance(case, dict):
-            return _error(verdict, f"{shown}: could not be graded: malformed observations")
-        results.append(CaseResult(i, case.get("ok"), case.get("error")))
+            return _error(verdict, f"{shown}: {_TAMPERED.format(what='a result')}")
+        err = case.get("error")
+        if err is not None and not _valid_error(err):
+            return _error(verdict, f"{shown}: {_TAMPERED.format(what='an error report')}")
+        ok = case.get("ok")
+        if err is None and split:
+            problem = problems(ok, grader.observations)
+            if problem:
+                return _error(verdict, f"{shown}: {_TAMPERED.format(what=problem)}")
+        results.append(CaseResult(i, ok, err))
     errors = [r for r in results if r.error]
     if errors:
         err = errors[0].error
@@ -134,8 +148,41 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
         )
         return verdict
     verdict.checks.append(Check("runs_on_hidden_data", "runtime", True, "runs on hidden data", root_cause=False))
-    verdict.checks.extend(grader.judge(results))
+    judged = grader.judge(cases, results) if split else grader.judge(results)
+    lines = function_lines(obs.get("functions"))
+    for chk in judged:
+        if chk.line is None and chk.function in lines:
+            chk.line = lines[chk.function]
+    verdict.checks.extend(judged)
     return verdict
+
+
+_TAMPERED = (
+    "the grading process sent back {what} that the exercise cannot produce. This happens when "
+    "the submission interferes with the grader (patching it, writing its output, or ending it early); "
+    "grade only the exercise's own functions"
+)
+
+
+def _valid_error(err) -> bool:
+    return (
+        isinstance(err, dict)
+        and isinstance(err.get("type"), str) and len(err["type"]) < 200
+        and isinstance(err.get("message"), str) and len(err["message"]) < 2000
+        and (err.get("line") is None or (isinstance(err["line"], int) and not isinstance(err["line"], bool)))
+    )
+
+
+def static_verdict(chk, src: Source) -> list[Check]:
+    """One static check, three-valued: proven wrong fails (one Check per finding), proven
+    right passes, and cannot-tell passes unproven so that the runtime checks decide."""
+    assessment = chk.assess(src)
+    if assessment.outcome == WRONG:
+        return [Check(chk.name, "static", False, f.message, f.line) for f in assessment.findings]
+    if assessment.outcome == UNKNOWN:
+        note = assessment.note or "the code could not be followed statically"
+        return [Check(chk.name, "static", True, f"{note}; the runtime checks decide", assessment.line, proven=False)]
+    return [Check(chk.name, "static", True, chk.passed_message())]
 
 
 def grade_many(items: list[tuple[Exercise, Path | None]], jobs: int | None = None, on_done=None) -> list[Verdict]:

@@ -17,11 +17,35 @@ class ContractError(Exception):
     """The submission broke the interface the exercise README promises (missing function, wrong return)."""
 
 
+class Probe:
+    """The child-side half of a grader: it calls the student's functions on inputs the
+    parent built and returns raw observations (numbers, arrays, flags, short texts).
+
+    A probe module imports nothing from graders/ and holds no expected value, reference
+    fix or case generator: whatever is in this process, the submission can read.
+    """
+
+    def instrument(self, config: dict) -> None:
+        """Called before the submission is loaded (e.g. to wrap library functions)."""
+
+    def run(self, student, case: dict, config: dict) -> dict:
+        raise NotImplementedError
+
+
+#: where each student function the probes looked up is defined: {name: line}; the parent
+#: uses it to point runtime failures at the student's own code
+FUNCTION_LINES: dict[str, int] = {}
+STUDENT_FILE: list[str] = []
+
+
 def function(student, name: str, nargs: int | None = None):
     """The student's function `name`, checked to be callable with `nargs` positional arguments."""
     fn = getattr(student, name, None)
     if fn is None or not callable(fn):
         raise ContractError(f"the function `{name}` is missing; the grader calls it by that name")
+    code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__call__", None), "__code__", None)
+    if code is not None and (not STUDENT_FILE or code.co_filename == STUDENT_FILE[0]):
+        FUNCTION_LINES.setdefault(name, code.co_firstlineno)
     if nargs is not None:
         try:
             inspect.signature(fn).bind(*([None] * nargs))

@@ -18,6 +18,11 @@ class Check:
     message: str = ""
     line: int | None = None
     root_cause: bool = True
+    #: False for a static check that could not decide (it passes; the runtime checks judge)
+    proven: bool = True
+    #: for a runtime check: the student's function it observed; the grader fills `line`
+    #: from where that function is defined
+    function: str | None = None
 
 
 @dataclass
@@ -65,6 +70,13 @@ class Verdict:
     def failures(self) -> list[Check]:
         return [c for c in self.checks if not c.passed]
 
+    def confirmations(self) -> list[Check]:
+        """The passed checks that establish the repair (undecided static checks excluded)."""
+        return [c for c in self.checks if c.passed and c.proven and c.root_cause]
+
+    def undecided(self) -> list[Check]:
+        return [c for c in self.checks if not c.proven]
+
     def where(self, line: int | None) -> str:
         return f"{self.file}:{line}" if line else self.file
 
@@ -83,7 +95,10 @@ class Verdict:
             exercise=d["exercise"],
             file=d["file"],
             status=d["status"],
-            checks=[Check(**{k: c[k] for k in ("name", "kind", "passed", "message", "line", "root_cause")}) for c in d["checks"]],
+            checks=[
+                Check(**{k: c[k] for k in ("name", "kind", "passed", "message", "line", "root_cause")}, proven=c.get("proven", True), function=c.get("function"))
+                for c in d["checks"]
+            ],
             suppressions=[Suppression(s["name"], s["message"], s["line"]) for s in d["suppressions"]],
             reason=d.get("reason", ""),
             duration=d.get("duration", 0.0),

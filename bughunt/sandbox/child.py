@@ -92,14 +92,60 @@ def main() -> None:
     serve(json.loads(sys.stdin.read()))
 
 
+#: the only packages a request may name a probe from: trusted child-side code
+PROBE_PACKAGE = "bughunt.families."
+
+
+def load_probe(name: str):
+    """The Probe object `module:attribute`, imported from bughunt.families only."""
+    import importlib
+
+    from bughunt.probe import Probe
+
+    module_name, _, attr = name.partition(":")
+    if not module_name.startswith(PROBE_PACKAGE) or not module_name.endswith("probes") or not attr:
+        raise ValueError(f"not a probe: {name!r}")
+    probe = getattr(importlib.import_module(module_name), attr)
+    if not isinstance(probe, Probe):
+        raise ValueError(f"not a probe: {name!r}")
+    return probe
+
+
+class _SplitGrader:
+    """Adapts a Probe and the inputs the parent sent to the loop below."""
+
+    def __init__(self, request: dict):
+        from bughunt.sandbox import wire
+
+        self.probe = load_probe(request["probe"])
+        self.config = request.get("config") or {}
+        self.inputs = wire.loads(request["cases"])
+
+    def cases(self):
+        return self.inputs
+
+    def instrument(self):
+        self.probe.instrument(self.config)
+
+    def probe_case(self, student, case):
+        return self.probe.run(student, case, self.config)
+
+
 def serve(request: dict, graders: dict | None = None) -> None:
     """Grade one request and leave the process; `graders` maps paths to modules already
-    imported by a warm fork server."""
+    imported by a warm fork server (legacy graders only: split graders never load here)."""
     student_file = request["student"]
+    from bughunt import probe as probe_helpers
     from bughunt.sandbox import wire
 
-    module = (graders or {}).get(request["grader"]) or load_module(request["grader"], "bughunt_grader_under_test")
-    grader = module.GRADER
+    probe_helpers.STUDENT_FILE[:] = [student_file]
+    if request.get("probe"):
+        grader = _SplitGrader(request)
+        run_case = grader.probe_case
+    else:
+        module = (graders or {}).get(request["grader"]) or load_module(request["grader"], "bughunt_grader_under_test")
+        grader = module.GRADER
+        run_case = grader.probe
     cases = grader.cases()
     grader.instrument()
     result: dict = {"token": request["token"], "import": None, "cases": []}
@@ -112,11 +158,12 @@ def serve(request: dict, graders: dict | None = None) -> None:
         result["import"] = describe(exc, student_file)
         student = None
     restore(saved)
+    result["functions"] = probe_helpers.FUNCTION_LINES
     if student is not None:
         for case in cases:
             try:
                 reseed()
-                result["cases"].append({"ok": grader.probe(student, case)})
+                result["cases"].append({"ok": run_case(student, case)})
             except BaseException as exc:
                 result["cases"].append({"error": describe(exc, student_file)})
     payload = wire.dumps(result)

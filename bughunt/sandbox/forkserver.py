@@ -226,6 +226,11 @@ def main() -> None:
             importlib.import_module(name)
         except ImportError:
             pass  # an optional module; a grader that needs it imports it itself
+    from bughunt.sandbox.child import PROBE_PACKAGE
+
+    for name in config.get("probes", ()):
+        if name.startswith(PROBE_PACKAGE) and name.endswith("probes"):
+            importlib.import_module(name)
     server = Server(config["socket"], config["graders"])
     # Keep the imported objects out of later collections so forked children share their pages.
     gc.collect()

@@ -24,6 +24,10 @@ _BOOT = (
 )
 
 
+#: the largest reply the parent will parse; observations are small
+MAX_REPLY_BYTES = 64 * 2**20
+
+
 @dataclass(frozen=True)
 class Limits:
     timeout: float = 20.0  # wall-clock seconds
@@ -117,12 +121,12 @@ def _drain(stream, cap: int, sink: list, flooded: threading.Event, on_flood) -> 
             on_flood()
 
 
-def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits()) -> RunResult:
+def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits(), seed: int | None = None) -> RunResult:
     token = secrets.token_hex(16)
     marker = secrets.token_hex(8)
     workdir = Path(tempfile.mkdtemp(prefix="bughunt-run-"))
     result_path = workdir / f"result-{token}.json"
-    request = json.dumps(request_for(grader_path, student_path, result_path, token))
+    request = json.dumps(request_for(grader_path, student_path, result_path, token, seed))
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -177,13 +181,22 @@ def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits()) 
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def request_for(grader_path: Path, student_path: Path, result_path: Path, token: str) -> dict:
-    return {
-        "grader": str(Path(grader_path).resolve()),
+def request_for(grader_path: Path, student_path: Path, result_path: Path, token: str, seed: int | None = None) -> dict:
+    """What the child is told. For a grader split into probe and judge, that is the probe's
+    name, its config and the hidden inputs built here: never the grader's path."""
+    from ..grader import hidden_cases, load_grader
+
+    request = {
         "student": str(Path(student_path).resolve()),
         "result": str(result_path),
         "token": token,
     }
+    grader = load_grader(grader_path)
+    if grader.probe_name:
+        request.update(probe=grader.probe_name, config=grader.config(), cases=wire.dumps(hidden_cases(grader, seed)))
+    else:
+        request["grader"] = str(Path(grader_path).resolve())
+    return request
 
 
 def interpret(
@@ -207,6 +220,8 @@ def interpret(
         elif timed_out:
             res.outcome = "timeout"
         elif result_path.is_file():
+            if result_path.stat().st_size > MAX_REPLY_BYTES:
+                raise wire.WireError(f"the reply is larger than {MAX_REPLY_BYTES // 2**20} MB")
             obs = wire.loads(result_path.read_text(encoding="utf-8"))
             if not isinstance(obs, dict) or obs.get("token") != token:
                 res.outcome, res.detail = "internal", "the grading process returned a malformed result"

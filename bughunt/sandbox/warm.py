@@ -62,6 +62,21 @@ def _drain_fd(fd: int, *args) -> None:
         _drain(stream, *args)
 
 
+def _preload_for(graders) -> dict:
+    """What the server imports up front: the probe modules of split graders (never the
+    graders themselves, which hold the judges' secrets) and legacy grader paths."""
+    from ..grader import load_grader
+
+    probes, legacy = set(), set()
+    for g in graders:
+        grader = load_grader(g)
+        if grader.probe_name:
+            probes.add(grader.probe_name.partition(":")[0])
+        else:
+            legacy.add(str(Path(g).resolve()))
+    return {"graders": sorted(legacy), "probes": sorted(probes)}
+
+
 class WarmSandbox:
     """A running fork server with `graders` preloaded. Use as a context manager."""
 
@@ -80,7 +95,7 @@ class WarmSandbox:
             env=_child_env(self.marker),
             start_new_session=True,
         )
-        config = {"socket": self.sock_path, "graders": sorted({str(Path(g).resolve()) for g in graders})}
+        config = {"socket": self.sock_path, **_preload_for(graders)}
         self.proc.stdin.write(json.dumps(config).encode() + b"\n")
         self.proc.stdin.flush()
         ready = self._wait_ready()
@@ -130,10 +145,10 @@ class WarmSandbox:
         self.log.close()
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def run(self, grader_path: Path, student_path: Path, limits: Limits = Limits()) -> RunResult:
+    def run(self, grader_path: Path, student_path: Path, limits: Limits = Limits(), seed: int | None = None) -> RunResult:
         if not self.alive():
             return RunResult("internal", detail="the grading server stopped")
-        return self.client.run(grader_path, student_path, limits)
+        return self.client.run(grader_path, student_path, limits, seed)
 
 
 class WarmClient:
@@ -143,11 +158,11 @@ class WarmClient:
         self.sock_path = sock_path
         self.home = Path(home)
 
-    def run(self, grader_path: Path, student_path: Path, limits: Limits = Limits()) -> RunResult:
+    def run(self, grader_path: Path, student_path: Path, limits: Limits = Limits(), seed: int | None = None) -> RunResult:
         token = secrets.token_hex(16)
         workdir = Path(tempfile.mkdtemp(prefix="run-", dir=self.home))
         result_path = workdir / f"result-{token}.json"
-        request = request_for(grader_path, student_path, result_path, token)
+        request = request_for(grader_path, student_path, result_path, token, seed)
         request.update(
             cwd=str(workdir),
             limits={"timeout": limits.timeout, "memory_mb": limits.memory_mb,

@@ -58,8 +58,36 @@ def _hook(d: dict):
     return d
 
 
+MAX_DEPTH = 32
+
+
+def _depth_ok(text: str) -> bool:
+    """True if no bracket nesting in `text` goes deeper than MAX_DEPTH (strings skipped),
+    checked before parsing so a hostile reply cannot exhaust the parser's stack."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
 def loads(text: str):
+    if not _depth_ok(text):
+        raise WireError(f"nested more than {MAX_DEPTH} levels deep")
     try:
         return json.loads(text, object_hook=_hook)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
         raise WireError(str(exc)) from None

@@ -28,6 +28,38 @@ class Finding:
     message: str
 
 
+WRONG, RIGHT, UNKNOWN = "wrong", "right", "unknown"
+
+
+@dataclass
+class Assessment:
+    """What a static check could establish about a file.
+
+    - WRONG: the check proved the root cause is still there (or a suppression applies to the
+      faulting code); `findings` say where. Only this outcome fails a submission.
+    - RIGHT: the check proved the repair.
+    - UNKNOWN: the check lost track of the code (an unfamiliar construct, a helper it cannot
+      follow); `note` says what, and the runtime checks decide. Never a failure.
+    """
+
+    outcome: str
+    findings: list[Finding] = field(default_factory=list)
+    note: str = ""
+    line: int | None = None
+
+    @classmethod
+    def wrong(cls, findings: list[Finding]) -> "Assessment":
+        return cls(WRONG, list(findings))
+
+    @classmethod
+    def right(cls) -> "Assessment":
+        return cls(RIGHT)
+
+    @classmethod
+    def unknown(cls, note: str, line: int | None = None) -> "Assessment":
+        return cls(UNKNOWN, note=note, line=line)
+
+
 @dataclass
 class Source:
     text: str
@@ -151,7 +183,14 @@ class StaticCheck:
     INVALID: ClassVar[list[str]] = []
 
     def findings(self, src: Source) -> list[Finding]:
+        """Proven problems only. A check that can lose track of the code overrides `assess`
+        instead and returns Assessment.unknown there; it must never report a finding for
+        code it could not follow."""
         raise NotImplementedError
+
+    def assess(self, src: Source) -> Assessment:
+        found = self.findings(src)
+        return Assessment.wrong(found) if found else Assessment.right()
 
     def passed_message(self) -> str:
         return self.summary
