@@ -1,5 +1,6 @@
-"""Fixit-style: every static check's VALID snippets produce no finding and every INVALID
-snippet produces at least one."""
+"""Fixit-style: every static check's VALID snippets are not proven wrong, every INVALID
+snippet is proven wrong (with a line and a message), and every UNKNOWN snippet gets
+"cannot tell", which never fails a file."""
 from __future__ import annotations
 
 import importlib
@@ -19,7 +20,7 @@ def _all_checks() -> list[type[StaticCheck]]:
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls not in seen and (cls.VALID or cls.INVALID):
+        if cls not in seen and (cls.VALID or cls.INVALID or cls.UNKNOWN):
             seen.add(cls)
             out.append(cls)
     return sorted(out, key=lambda c: (c.__module__, c.__name__))
@@ -28,7 +29,7 @@ def _all_checks() -> list[type[StaticCheck]]:
 CHECKS = _all_checks()
 CASES = [(c, "VALID", i, code) for c in CHECKS for i, code in enumerate(c.VALID)] + [
     (c, "INVALID", i, code) for c in CHECKS for i, code in enumerate(c.INVALID)
-]
+] + [(c, "UNKNOWN", i, code) for c in CHECKS for i, code in enumerate(c.UNKNOWN)]
 
 
 def test_every_check_has_both_kinds_of_example():
@@ -39,9 +40,12 @@ def test_every_check_has_both_kinds_of_example():
 
 @pytest.mark.parametrize("cls,kind,i,code", CASES, ids=lambda v: v.__name__ if isinstance(v, type) else (v if isinstance(v, str) and len(v) < 10 else str(v)) if not isinstance(v, str) or len(v) < 10 else None)
 def test_snippet(cls, kind, i, code):
-    found = cls().findings(Source.parse(code))
+    got = cls().assess(Source.parse(code))
     if kind == "VALID":
-        assert found == [], f"{cls.__name__} VALID #{i} flagged: {found}"
+        assert got.outcome != "wrong", f"{cls.__name__} VALID #{i} flagged: {got.findings}"
+    elif kind == "UNKNOWN":
+        assert got.outcome == "unknown", f"{cls.__name__} UNKNOWN #{i} gave {got.outcome}: {got.findings}"
+        assert got.note, f"{cls.__name__} UNKNOWN #{i} should say what it could not follow"
     else:
-        assert found, f"{cls.__name__} INVALID #{i} not flagged"
-        assert all(f.line >= 1 and f.message for f in found)
+        assert got.outcome == "wrong" and got.findings, f"{cls.__name__} INVALID #{i} not flagged"
+        assert all(f.line >= 1 and f.message for f in got.findings)

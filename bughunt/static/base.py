@@ -179,8 +179,9 @@ class StaticCheck:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     suppression: ClassVar[bool] = False
-    VALID: ClassVar[list[str]] = []
-    INVALID: ClassVar[list[str]] = []
+    VALID: ClassVar[list[str]] = []  # proven right (or at least not proven wrong)
+    INVALID: ClassVar[list[str]] = []  # proven wrong
+    UNKNOWN: ClassVar[list[str]] = []  # the check must say it cannot tell
 
     def findings(self, src: Source) -> list[Finding]:
         """Proven problems only. A check that can lose track of the code overrides `assess`
