@@ -1,0 +1,1 @@
+"""Leakage family: probes (child side), judges and hidden-case builders (parent side)."""
