@@ -84,20 +84,18 @@ class BugSet:
         )
 
     def award(self, exercise_id: str, verdict) -> float:
-        """Points for one verdict: full marks for a pass; for a fail with partial scoring, half
-        the points times the share of root-cause checks passed, and nothing at all once a
-        suppression is found. An error (or no verdict) earns nothing."""
+        """Points for one verdict: full marks for a pass. With partial scoring, a fail whose
+        root cause is fixed (no suppression, no proven-wrong check, every runtime check of
+        the cause passed) earns half, because only a symptom-level check failed. A file
+        whose root cause is not fixed, an error, or no verdict earns nothing."""
         possible = self.points_for(exercise_id)
         if verdict is None or verdict.status == "error":
             return 0.0
         if verdict.status == "pass":
             return possible
-        if self.scoring != "partial" or verdict.suppressions:
-            return 0.0
-        causes = [c for c in verdict.checks if c.root_cause]
-        if not causes:
-            return 0.0
-        return round(possible * sum(c.passed for c in causes) / len(causes) / 2, 2)
+        if self.scoring == "partial" and verdict.root_cause_fixed:
+            return round(possible / 2, 2)
+        return 0.0
 
     def to_toml(self) -> str:
         """This set, frozen to explicit exercise ids, as a one-set TOML file."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 Kind = Literal["runtime", "static"]
 Status = Literal["pass", "fail", "error"]
@@ -46,26 +46,30 @@ class Verdict:
 
     @property
     def root_cause_fixed(self) -> bool:
+        """No static check proved the cause still there, no suppression was found, and every
+        runtime check of the cause passed on hidden data."""
         if self.status == "error":
             return False
-        return not self.suppressions and all(c.passed for c in self.checks if c.root_cause)
+        causes = [c for c in self.checks if c.root_cause]
+        return bool(causes) and not self.suppressions and all(c.passed for c in causes)
 
     @property
     def symptom_gone(self) -> bool:
+        """Every runtime check passed: the behaviour on hidden data is right. A hidden or
+        silenced symptom is still observed by the probes, so it does not count as gone."""
         if self.status == "error":
             return False
-        symptom = [c for c in self.checks if not c.root_cause]
-        return all(c.passed for c in symptom)
+        runtime = [c for c in self.checks if c.kind == "runtime"]
+        return bool(runtime) and all(c.passed for c in runtime)
 
-    @property
-    def max_score(self) -> int:
-        return len(self.checks) + 1  # +1: the "no suppression" check
+    #: every exercise is worth the same, whatever went wrong
+    max_score: ClassVar[int] = 1
 
     @property
     def score(self) -> int:
-        if self.status == "error":
-            return 0
-        return sum(c.passed for c in self.checks) + (0 if self.suppressions else 1)
+        """1 for a pass, 0 otherwise: a file whose root cause is not fixed earns nothing.
+        (Sets may give partial credit, see BugSet.award.)"""
+        return 1 if self.status == "pass" else 0
 
     def failures(self) -> list[Check]:
         return [c for c in self.checks if not c.passed]

@@ -130,8 +130,8 @@ def test_gradebook_partial_points_and_assignment_name(bugset, reports):
     assert rows[0][5:] == [f"HW 3 (2026): {LEAK}", f"HW 3 (2026): {SIG}", "HW 3 (2026): Total"]
     # Canvas reads a header ending in " (digits)" as an existing assignment's id.
     assert not any(re.search(r"\s\(\d+\)$", h) for h in rows[0][5:])
-    broken = float(rows[3][5])  # s02's shipped (broken) file under partial scoring
-    assert 0 < broken < 10 and broken == _by_id(reports, "s02").results[0].points
+    broken = float(rows[3][5])  # s02's shipped (broken) file: root cause not fixed, so nothing
+    assert broken == 0 == _by_id(reports, "s02").results[0].points
 
 
 def test_gradebook_treats_an_absent_exercise_as_zero(bugset, reports):

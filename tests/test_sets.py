@@ -248,8 +248,9 @@ def sets(tmp_path):
     (_verdict("error", [CAUSE_OK]), 0.0, 0.0),
     # Root cause repaired, a symptom check still failing: half of the points under partial.
     (_verdict("fail", [CAUSE_OK, SYMPTOM_BAD]), 0.0, 4.0),
-    (_verdict("fail", [CAUSE_OK, CAUSE_BAD]), 0.0, 2.0),
-    (_verdict("fail", [CAUSE_OK, CAUSE_BAD, CAUSE_BAD2]), 0.0, 1.33),
+    # Root cause not fixed: nothing, however many other checks passed.
+    (_verdict("fail", [CAUSE_OK, CAUSE_BAD]), 0.0, 0.0),
+    (_verdict("fail", [CAUSE_OK, CAUSE_BAD, CAUSE_BAD2]), 0.0, 0.0),
     (_verdict("fail", [CAUSE_BAD, CAUSE_BAD2]), 0.0, 0.0),
     (_verdict("fail", [SYMPTOM_BAD]), 0.0, 0.0),
     # A suppression forfeits partial credit even when every root-cause check passed.
