@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .grader import CaseResult, Grader, hidden_cases, load_grader
@@ -82,15 +84,23 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
         return _error(verdict, f"{where}: {exc}; fix this before the exercise can be graded")
     grader = grader or load_grader(exercise.grader_path)
 
-    for chk in grader.static_checks():
-        verdict.checks.extend(static_verdict(chk, src))
-    for chk in grader.suppression_checks():
-        assessment = chk.assess(src)
-        if assessment.outcome == WRONG:
-            for f in assessment.findings:
-                verdict.suppressions.append(Suppression(chk.name, f.message, f.line))
-
-    run = runner(exercise.grader_path, path, limits, seed=seed)
+    # The child runs a private copy of exactly the bytes analysed here, so the file cannot
+    # change between the static checks and the run; both proceed at the same time.
+    with tempfile.TemporaryDirectory(prefix="bughunt-file-") as copy_dir:
+        os.chmod(copy_dir, 0o755)
+        copy = Path(copy_dir) / path.name
+        copy.write_bytes(data)
+        os.chmod(copy, 0o644)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(runner, exercise.grader_path, copy, limits, seed=seed)
+            for chk in grader.static_checks():
+                verdict.checks.extend(static_verdict(chk, src))
+            for chk in grader.suppression_checks():
+                assessment = chk.assess(src)
+                if assessment.outcome == WRONG:
+                    for f in assessment.findings:
+                        verdict.suppressions.append(Suppression(chk.name, f.message, f.line))
+            run = pending.result()
     if run.outcome != "ok":
         reason = _OUTCOME_REASONS[run.outcome].format(
             t=limits.timeout, mb=limits.memory_mb, kb=limits.output_kb, detail=run.detail
