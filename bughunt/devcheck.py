@@ -93,13 +93,14 @@ def example_runs(ex: Exercise) -> list[ExampleRun]:
     return runs
 
 
-def grade_example(run: ExampleRun):
+def grade_example(run: ExampleRun, runner=None):
+    """Grade one example; `runner` may be a warm sandbox's `run` (the same verdicts, faster)."""
     from .grading import grade
 
     with tempfile.TemporaryDirectory(prefix="bughunt-example-") as d:
         path = Path(d) / run.exercise.file
         path.write_text(run.text, encoding="utf-8")
-        return grade(run.exercise, path)
+        return grade(run.exercise, path, runner=runner)
 
 
 def example_problem(run: ExampleRun, verdict) -> str | None:

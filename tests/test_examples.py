@@ -11,14 +11,24 @@ from .conftest import EXERCISES
 RUNS = [r for ex in EXERCISES for r in example_runs(ex)]
 
 
+@pytest.fixture(scope="module")
+def warm():
+    """One warm fork server per test worker: every example still runs in its own fresh,
+    limited process (tests/test_forkserver.py proves warm and cold verdicts agree)."""
+    from bughunt.sandbox.warm import WarmSandbox
+
+    with WarmSandbox([ex.grader_path for ex in EXERCISES]) as server:
+        yield server.run
+
+
 @pytest.mark.parametrize("ex", EXERCISES, ids=lambda e: e.id)
 def test_exercise_is_well_formed(ex):
     assert structural_problems(ex) == []
 
 
 @pytest.mark.parametrize("run", RUNS, ids=lambda r: f"{r.exercise.id}::{r.label}")
-def test_example_verdict(run):
-    verdict = grade_example(run)
+def test_example_verdict(run, warm):
+    verdict = grade_example(run, runner=warm)
     assert example_problem(run, verdict) is None
     if run.expect != "pass":
         assert verdict.lines(), "a failing verdict must explain itself"
