@@ -115,6 +115,8 @@ class Verdict:
             symptom_gone=self.symptom_gone,
             score=self.score,
             max_score=self.max_score,
+            confirmed_by=[c.name for c in self.confirmations()],
+            undecided=[c.name for c in self.undecided()],
             duration=round(self.duration, 3),
         )
         for s in d["suppressions"]:
