@@ -7,6 +7,7 @@ this process can turn a check green.
 from __future__ import annotations
 
 import inspect
+import sys
 import warnings
 from contextlib import contextmanager
 
@@ -131,14 +132,15 @@ def trace_shapes():
 
 
 class _InertErrstate:
-    """Stand-in for np.errstate while a strict watched call runs: accepts the same arguments,
-    works as a context manager or decorator, and changes nothing."""
+    """Stand-in for np.errstate (and numpy.testing.suppress_warnings) created by the
+    submission while floating-point events are watched: accepts the same arguments, works
+    as a context manager or decorator, and changes nothing."""
 
     def __init__(self, *args, **kwargs):
-        pass
+        self._record = bool(kwargs.get("record"))
 
     def __enter__(self):
-        return self
+        return [] if self._record else self
 
     def __exit__(self, *exc):
         return False
@@ -146,44 +148,192 @@ class _InertErrstate:
     def __call__(self, func):
         return func
 
+    # numpy.testing.suppress_warnings API
+    def filter(self, *args, **kwargs):
+        return None
+
+    def record(self, *args, **kwargs):
+        return []
+
+
+# --- floating-point watching ------------------------------------------------------------
+# numpy reports a floating-point event (overflow, division by zero, invalid value) through
+# its error mode. While a watched call runs, the mode is "call" with the probe's recorder:
+# events never become warnings, so no warnings filter, catch_warnings or suppress_warnings
+# can hide them. The knobs that would change the mode (np.seterr, np.errstate, also as a
+# decorator, np.seterrcall) and the warning filters are replaced, in every module that
+# exposes them, by guards that do nothing when the submission's file calls them; libraries
+# keep theirs. A probe installs the guards for the whole child run (`guard_floating_point`,
+# from its `instrument`, before the submission is imported), so `from numpy import
+# errstate` or `@np.errstate(...)` at import time binds the guard too.
+_FP_KINDS = ("overflow", "divide by zero", "invalid value")
+_REAL: dict = {}
+_GUARDED_FILES: list[str] = []
+_PATCHED: list[tuple] = []  # (namespace dict, key, real object) to undo temporary guards
+_MAX_EVENTS = 40
+
+
+def _caller_guarded(depth: int) -> bool:
+    try:
+        frame = sys._getframe(depth + 1)
+    except ValueError:
+        return False
+    return bool(_GUARDED_FILES) and frame.f_code.co_filename in _GUARDED_FILES
+
+
+def _real_objects() -> dict:
+    if not _REAL:
+        import numpy.testing
+
+        _REAL.update(
+            seterr=np.seterr, errstate=np.errstate, seterrcall=np.seterrcall,
+            suppress_warnings=numpy.testing.suppress_warnings,
+            filterwarnings=warnings.filterwarnings, simplefilter=warnings.simplefilter,
+            resetwarnings=warnings.resetwarnings, catch_warnings=warnings.catch_warnings,
+        )
+    return _REAL
+
+
+def _guard_seterr(*args, **kwargs):
+    if _caller_guarded(1):
+        return np.geterr()
+    return _REAL["seterr"](*args, **kwargs)
+
+
+def _guard_seterrcall(func):
+    if _caller_guarded(1):
+        return None
+    return _REAL["seterrcall"](func)
+
+
+class _GuardErrstate:
+    """np.errstate for libraries; an inert stand-in for the submission."""
+
+    def __new__(cls, *args, **kwargs):
+        if _caller_guarded(1):
+            return _InertErrstate()
+        return _REAL["errstate"](*args, **kwargs)
+
+
+class _GuardSuppressWarnings:
+    def __new__(cls, *args, **kwargs):
+        if _caller_guarded(1):
+            return _InertErrstate()
+        return _REAL["suppress_warnings"](*args, **kwargs)
+
+
+class _GuardCatchWarnings:
+    def __new__(cls, *args, **kwargs):
+        if _caller_guarded(1):
+            return _InertErrstate(record=kwargs.get("record", args[0] if args else False))
+        return _REAL["catch_warnings"](*args, **kwargs)
+
+
+def _guard_filter(name):
+    def guarded(*args, **kwargs):
+        if _caller_guarded(1):
+            return None
+        return _REAL[name](*args, **kwargs)
+
+    guarded.__name__ = name
+    return guarded
+
+
+def _guards() -> dict:
+    return {
+        "seterr": _guard_seterr, "errstate": _GuardErrstate, "seterrcall": _guard_seterrcall,
+        "suppress_warnings": _GuardSuppressWarnings, "catch_warnings": _GuardCatchWarnings,
+        **{n: _guard_filter(n) for n in ("filterwarnings", "simplefilter", "resetwarnings")},
+    }
+
+
+def _install(files: list[str], permanent: bool) -> None:
+    real = _real_objects()
+    guards = _guards()
+    by_id = {id(obj): name for name, obj in real.items()}
+    _GUARDED_FILES[:] = [f for f in files if f]
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict) or namespace.get("__name__", "").startswith("bughunt.probe"):
+            continue
+        for key, value in list(namespace.items()):
+            name = by_id.get(id(value))
+            if name is not None and value is real[name] and key == name:
+                namespace[key] = guards[name]
+                if not permanent:
+                    _PATCHED.append((namespace, key, value))
+
+
+def _uninstall() -> None:
+    while _PATCHED:
+        namespace, key, value = _PATCHED.pop()
+        namespace[key] = value
+    _GUARDED_FILES.clear()
+
+
+_PERMANENT: list[bool] = []
+
+
+def guard_floating_point(student_file: str | None = None) -> None:
+    """For the rest of this process, np.seterr/np.errstate/np.seterrcall, numpy.testing.
+    suppress_warnings and the warning filters do nothing when the submission calls them.
+    Call it from a probe's `instrument`, before the submission is loaded."""
+    target = student_file or (STUDENT_FILE[0] if STUDENT_FILE else None)
+    if target is None:
+        return
+    _install([target], permanent=True)
+    _PERMANENT[:] = [True]
+
+
+class _Recorder:
+    def __init__(self, files: list[str]):
+        self.files = files
+        self.events: list[tuple[str, int | None]] = []
+
+    def __call__(self, kind, flag):
+        if kind not in _FP_KINDS:
+            return
+        line = None
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename in self.files:
+                line = frame.f_lineno
+                break
+            frame = frame.f_back
+        event = (str(kind), line)
+        if event not in self.events and len(self.events) < _MAX_EVENTS:
+            self.events.append(event)
+
+
+def fp_event_text(kind: str, line: int | None) -> str:
+    where = f" at line {line}" if line else ""
+    return f"RuntimeWarning: {kind} encountered in a numpy operation{where}"
+
 
 def call_watched_strict(fn, *args, **kwargs):
-    """Like call_watched, but np.seterr, np.errstate, warnings.simplefilter and
-    warnings.filterwarnings called *during* the call from the file that defines fn (the
-    submission) cannot switch the reports off either; libraries it calls keep their own
-    blocks. Use it when an exercise's symptom is a floating-point warning."""
-    import sys
-
-    real_seterr, real_errstate = np.seterr, np.errstate
-    own_file = getattr(getattr(fn, "__code__", None), "co_filename", None)
-
-    def from_submission() -> bool:
-        return own_file is not None and sys._getframe(2).f_code.co_filename == own_file
-
-    def seterr(*a, **k):
-        return real_seterr() if from_submission() else real_seterr(*a, **k)
-
-    def errstate(*a, **k):
-        return _InertErrstate() if from_submission() else real_errstate(*a, **k)
-
-    real_filters = warnings.simplefilter, warnings.filterwarnings
-
-    def guard(real):
-        def filt(*a, **k):
-            return None if from_submission() else real(*a, **k)
-
-        return filt
-
-    previous = real_seterr(all="warn")
+    """Call fn and return (result, warnings): the warnings it raised, plus one text per
+    floating-point event (overflow, division by zero, invalid value; never underflow)
+    that numpy met while it ran, with the submission's line where known. np.seterr,
+    np.errstate (as a block or a decorator), np.seterrcall, numpy.testing.
+    suppress_warnings and the warning filters used by the submission cannot hide them;
+    libraries it calls keep their own errstate blocks."""
+    own = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    files = [f for f in ([STUDENT_FILE[0]] if STUDENT_FILE else []) + [own] if f]
+    temporary = not _PERMANENT
+    if temporary:
+        _install(files, permanent=False)
+    real = _real_objects()
+    recorder = _Recorder(files)
+    previous_call = real["seterrcall"](recorder)
+    previous = real["seterr"](over="call", divide="call", invalid="call", under="ignore")
     try:
-        with recorded_warnings() as caught:
-            np.seterr, np.errstate = seterr, errstate
-            warnings.simplefilter, warnings.filterwarnings = guard(real_filters[0]), guard(real_filters[1])
-            try:
-                result = fn(*args, **kwargs)
-            finally:
-                np.seterr, np.errstate = real_seterr, real_errstate
-                warnings.simplefilter, warnings.filterwarnings = real_filters
+        with real["catch_warnings"](record=True) as caught:
+            real["simplefilter"]("always")
+            result = fn(*args, **kwargs)
     finally:
-        real_seterr(**previous)
-    return result, [_warning_text(w) for w in caught]
+        real["seterr"](**previous)
+        real["seterrcall"](previous_call)
+        if temporary:
+            _uninstall()
+    texts = [_warning_text(w) for w in caught[:_MAX_EVENTS]]
+    return result, texts + [fp_event_text(kind, line) for kind, line in recorder.events]

@@ -1,0 +1,393 @@
+"""PARENT side of the numeric family: expected values, check functions and messages shared
+by the sigmoid and log_epsilon exercises. Nothing here runs in the child."""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import numpy as np
+
+from bughunt.grader import PUBLIC_SEED, Grader
+from bughunt.verdict import Check
+
+PROBE = "bughunt.families.numeric.probes:NUMERIC"
+SUPPRESSIONS = (
+    "try_except", "contextlib_suppress", "warnings_filter", "np_seterr", "np_errstate",
+    "nan_to_num", "nan_masking", "clip_output",
+)
+_EVENT = re.compile(r"(overflow|divide by zero|invalid value)(?: encountered)?(?: in ([\w .]+?))?(?: at line (\d+))?$")
+
+
+# --- observations ----------------------------------------------------------------------
+def schema_for(case: dict) -> dict[str, str]:
+    """The observation keys NumericProbe sends for `case` (see probes.py)."""
+    out: dict[str, str] = {}
+
+    def kind_of(kind):
+        return "number" if kind == "number" else "array"
+
+    def add_call(spec, group):
+        out[f"events_{group}"] = "texts"
+        kind = spec.get("kind", "array")
+        if spec.get("returns"):
+            for name in spec["returns"]:
+                out[f"out_{spec['key']}_{name}"] = kind_of(kind)
+        else:
+            out[f"out_{spec['key']}"] = kind_of(kind)
+
+    for spec in case.get("calls", ()):
+        add_call(spec, spec.get("group", "act"))
+    if case.get("train"):
+        out["events_train"] = "texts"
+        for name, kind in case["train"]["returns"]:
+            if kind == "params":
+                for p in ("W1", "b1", "W2", "b2"):
+                    out[f"{name}_{p}"] = "array"
+            else:
+                out[name] = kind_of(kind)
+    for spec in case.get("after", ()):
+        add_call(spec, spec.get("group", "train"))
+    return out
+
+
+class NumericGrader(Grader):
+    """A numeric-stability exercise: mostly data. Subclasses set `exercise`, `functions`,
+    `cases(seed)` and `judge`, built from the check functions below."""
+
+    probe_name = PROBE
+    suppression_names = SUPPRESSIONS
+
+    @cached_property
+    def observations(self) -> dict[str, str]:
+        schema: dict[str, str] = {}
+        for case in self.cases(PUBLIC_SEED):
+            schema.update(schema_for(case))
+        return schema
+
+    def config(self) -> dict:
+        return {"groups": ["act"]}
+
+
+# --- floating-point events -----------------------------------------------------------
+def fp_events(texts) -> list[tuple[str, int | None]]:
+    """(kind, student line) for every overflow, division by zero or invalid value reported;
+    underflow to 0 is the correctly rounded result and never counts."""
+    out = []
+    for t in texts:
+        if not t.startswith(("RuntimeWarning", "FloatingPointError")) or "underflow" in t:
+            continue
+        m = _EVENT.search(t)
+        if m:
+            out.append((m.group(1), int(m.group(3)) if m.group(3) else None))
+    return out
+
+
+def _event_phrase(kind: str) -> str:
+    return {"overflow": "an overflow", "divide by zero": "a division by zero", "invalid value": "an invalid value (nan)"}[kind]
+
+
+def no_fp_events(exercise, results, group, name, should, cause, function=None, root_cause=True) -> Check:
+    """Fails when any case reported a floating-point event in `group`; points at the
+    student's line where the event happened."""
+    for r in results:
+        events = fp_events(r.obs.get(f"events_{group}", ()))
+        if events:
+            kind, line = events[0]
+            where = f" at line {line}" if line else ""
+            return Check(
+                name, "runtime", False,
+                f"Exercise {exercise} should {should}; found {_event_phrase(kind)} in a numpy operation{where} "
+                f"on hidden case {r.index + 1}. {cause} (silencing, catching or filtering the report does not "
+                "count: the grader watches numpy's floating-point events directly)",
+                line, root_cause=root_cause, function=None if line else function,
+            )
+    return Check(name, "runtime", True, f"no floating-point event while it should {should}", root_cause=root_cause, function=function)
+
+
+# --- activations -----------------------------------------------------------------------
+def _fmt(x) -> str:
+    return f"{float(x):.6g}"
+
+
+def compare_sigmoid(out: np.ndarray, z: np.ndarray, what: str = "z", atol: float = 1e-8, rtol: float = 1e-6) -> str | None:
+    """None if out is the exact logistic function of z (up to rounding), else what differs."""
+    from scipy.special import expit
+
+    out = np.asarray(out, dtype=float)
+    if out.shape != z.shape:
+        return f"an output of shape {out.shape} for an input of shape {z.shape}"
+    bad = ~np.isfinite(out)
+    if bad.any():
+        i = np.flatnonzero(bad.ravel())[0]
+        return f"{out.flat[i]} for {what} = {_fmt(z.flat[i])}"
+    exact = expit(z)
+    err = np.abs(out - exact)
+    tol = np.where(np.abs(z) <= 10, np.minimum(atol, rtol * exact), atol)
+    worst = int(np.argmax(err - tol))
+    if not err.flat[worst] <= tol.flat[worst]:
+        return f"{out.flat[worst]:.10g} for {what} = {_fmt(z.flat[worst])}, where the exact value is {exact.flat[worst]:.10g}"
+    return None
+
+
+def compare_softmax(out: np.ndarray, Z: np.ndarray) -> str | None:
+    """None if out is the row-wise softmax of Z (up to rounding); else the worst entry,
+    with enough digits that the difference is visible."""
+    from scipy.special import softmax
+
+    out = np.asarray(out, dtype=float)
+    if out.shape != Z.shape:
+        return f"an output of shape {out.shape} for scores of shape {Z.shape}"
+    exact = softmax(Z, axis=1)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        row, col = (int(v) for v in np.argwhere(bad)[0])
+        return f"{out[row, col]} as the probability of class {col} for the scores {_row(Z[row])}"
+    err = np.abs(out - exact) - (1e-9 + 1e-7 * exact)
+    row, col = (int(v) for v in np.unravel_index(int(np.argmax(err)), err.shape))
+    if not err[row, col] <= 0:
+        return (
+            f"{out[row, col]:.10g} as the probability of class {col} for the scores {_row(Z[row])}, "
+            f"where the exact probability is {exact[row, col]:.10g}"
+        )
+    return None
+
+
+def _row(v) -> str:
+    return "[" + ", ".join(_fmt(x) for x in v) + "]"
+
+
+def values_check(exercise, results, cases, name, should, items, function) -> Check:
+    """`items(case, obs)` yields (problem or None) for each compared output."""
+    for r, case in zip(results, cases):
+        for problem in items(case, r.obs):
+            if problem:
+                return Check(name, "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", function=function)
+    return Check(name, "runtime", True, f"{should[0].upper()}{should[1:]}: it does", function=function)
+
+
+# --- trained models --------------------------------------------------------------------
+def train_events(exercise, results, should, function):
+    """A failed training_works check if training or prediction met a floating-point event."""
+    for r in results:
+        events = fp_events(r.obs.get("events_train", ()))
+        if events:
+            kind, line = events[0]
+            where = f" at line {line}" if line else ""
+            return Check(
+                "training_works", "runtime", False,
+                f"Exercise {exercise} should {should}; found {_event_phrase(kind)} in a numpy operation{where} "
+                f"while training or predicting on hidden case {r.index + 1}",
+                line, root_cause=False, function=None if line else function,
+            )
+    return None
+
+
+def logistic_training(exercise, results, cases, min_accuracy, function="train") -> Check:
+    from scipy.special import expit
+
+    should = "still train and predict on hidden data without floating-point events"
+    failed = train_events(exercise, results, should, function)
+    if failed:
+        return failed
+    for r, case in zip(results, cases):
+        o = r.obs
+        X, y = case["train"]["args"][:2]
+        w, b = o["w"], o["b"]
+        problem = None
+        if w.shape != (X.shape[1],) or b.size != 1 or not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
+            problem = f"weights of shape {w.shape} and a bias of shape {b.shape} (need {X.shape[1]} finite weights and one finite bias)"
+        else:
+            logits = X @ w + float(b.reshape(()))
+            acc = float(np.mean((logits > 0) == y))
+            if not acc >= min_accuracy:
+                problem = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
+            else:
+                p = o["out_proba"]
+                if p.shape != logits.shape or not np.allclose(p, expit(logits), atol=1e-8, rtol=0):
+                    problem = "`predict_proba` values that differ from the logistic function of X @ w + b"
+                    function = "predict_proba"
+        if problem:
+            return Check("training_works", "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", root_cause=False, function=function)
+    return Check("training_works", "runtime", True, "training and prediction on hidden data work", root_cause=False, function=function)
+
+
+def softmax_training(exercise, results, cases, min_accuracy, function="train") -> Check:
+    from scipy.special import softmax
+
+    should = "still train and predict on hidden data without floating-point events"
+    failed = train_events(exercise, results, should, function)
+    if failed:
+        return failed
+    for r, case in zip(results, cases):
+        o = r.obs
+        X, y, k = case["train"]["args"][:3]
+        W, b = o["W"], o["b"]
+        problem = None
+        if W.shape != (X.shape[1], k) or b.size != k or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+            problem = f"W of shape {W.shape} and b of shape {b.shape} (need finite arrays of shapes ({X.shape[1]}, {k}) and ({k},))"
+        else:
+            scores = X @ W + b.reshape(k)
+            acc = float(np.mean(scores.argmax(axis=1) == y))
+            if not acc >= min_accuracy:
+                problem = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
+            else:
+                p = o["out_proba"]
+                if p.shape != scores.shape or not np.allclose(p, softmax(scores, axis=1), atol=1e-8, rtol=0):
+                    problem = "`predict_proba` values that differ from the softmax of X @ W + b"
+                    function = "predict_proba"
+        if problem:
+            return Check("training_works", "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", root_cause=False, function=function)
+    return Check("training_works", "runtime", True, "training and prediction on hidden data work", root_cause=False, function=function)
+
+
+def params_of(o: dict, name: str = "params") -> dict:
+    return {p: o[f"{name}_{p}"] for p in ("W1", "b1", "W2", "b2")}
+
+
+def mlp_accuracy(X, y, t, hidden_act) -> float | None:
+    from scipy.special import expit
+
+    try:
+        pre = X @ t["W1"] + t["b1"]
+        H = expit(pre) if hidden_act == "sigmoid" else np.maximum(0.0, pre)
+        b2 = np.asarray(t["b2"], dtype=float).reshape(-1)
+        z = np.asarray(H @ t["W2"], dtype=float).reshape(len(y), -1) + (b2[0] if b2.size == 1 else b2)
+        if z.shape != (len(y), 1):
+            return None
+        return float(np.mean((z[:, 0] > 0) == y))
+    except (ValueError, IndexError):
+        return None
+
+
+def mlp_training(exercise, results, cases, min_accuracy, hidden_act, losses_logged, function="train") -> Check:
+    should = "still train on hidden data" + (", logging finite, decreasing losses" if losses_logged else "")
+    failed = train_events(exercise, results, should, function)
+    if failed:
+        return failed
+    for r, case in zip(results, cases):
+        o = r.obs
+        X, y = case["train"]["args"][:2]
+        problem = loss_log_problem(o["losses"]) if losses_logged else None
+        t = params_of(o)
+        if problem is None and not all(np.all(np.isfinite(v)) for v in t.values()):
+            problem = "parameters that are not finite after training"
+        if problem is None:
+            acc = mlp_accuracy(X, y, t, hidden_act)
+            if acc is None:
+                problem = "trained parameters whose shapes do not fit together"
+            elif not acc >= min_accuracy:
+                problem = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
+        if problem:
+            return Check("training_works", "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", root_cause=False, function=function)
+    return Check("training_works", "runtime", True, f"{should[0].upper()}{should[1:]}: it does", root_cause=False, function=function)
+
+
+def loss_log_problem(losses: np.ndarray) -> str | None:
+    if losses.ndim != 1 or losses.size == 0:
+        return f"a loss log of shape {losses.shape} (one number per epoch is expected)"
+    if not np.all(np.isfinite(losses)):
+        i = int(np.flatnonzero(~np.isfinite(losses))[0])
+        return f"a logged loss of {losses[i]} at epoch {i}"
+    if not losses[-1] < losses[0]:
+        return f"a loss that did not decrease ({losses[0]:.6g} at the start, {losses[-1]:.6g} at the end)"
+    return None
+
+
+def linear_loss_training(exercise, results, cases, min_accuracy, multiclass, function="train") -> Check:
+    should = "log finite, decreasing losses when training on hidden data, and still learn"
+    failed = train_events(exercise, results, should, function)
+    if failed:
+        return failed
+    for r, case in zip(results, cases):
+        o = r.obs
+        X, y = case["train"]["args"][:2]
+        problem = loss_log_problem(o["losses"])
+        if problem is None:
+            if multiclass:
+                k = case["train"]["args"][2]
+                W, b = o["W"], o["b"]
+                if W.shape != (X.shape[1], k) or b.size != k or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+                    problem = f"W of shape {W.shape} and b of shape {b.shape} (need finite arrays of shapes ({X.shape[1]}, {k}) and ({k},))"
+                else:
+                    acc = float(np.mean((X @ W + b.reshape(k)).argmax(axis=1) == y))
+            else:
+                w, b = o["w"], o["b"]
+                if w.shape != (X.shape[1],) or not (np.all(np.isfinite(w)) and np.isfinite(b)):
+                    problem = f"weights of shape {w.shape} and bias {b} (need {X.shape[1]} finite weights and a finite bias)"
+                else:
+                    acc = float(np.mean(((X @ w + b) > 0) == y))
+            if problem is None and not acc >= min_accuracy:
+                problem = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
+        if problem:
+            return Check("training_works", "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", root_cause=False, function=function)
+    return Check("training_works", "runtime", True, "training on hidden data logs finite, decreasing losses and learns", root_cause=False, function=function)
+
+
+# --- losses ----------------------------------------------------------------------------
+#: a confidently wrong prediction must cost at least this (-log(4.5e-5): any safety margin
+#: up to about 4.5e-5 is fine) and, where the exact cost is 1e4, at most MAX_WRONG_COST
+#: (np.nan_to_num's 1.8e308 is not a cost)
+MIN_WRONG_COST = 10.0
+MAX_WRONG_COST = 1e6
+
+
+def exact_bce(y, p) -> float:
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+
+
+def exact_ce(Y, P) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(Y > 0, Y * np.log(np.where(Y > 0, P, 1.0)), 0.0)
+    return float(-np.mean(np.sum(terms, axis=1)))
+
+
+def exact_logit_loss(y, z) -> float:
+    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def loss_checks(exercise, results, cases, function, exact, rtol, wrong_keys, right_key="right", batch_key="batch", extreme_keys=(), extreme_right=()):
+    """loss_matches_exact, confident_predictions_scored (the events check is separate).
+
+    `wrong_keys` maps call keys to descriptions of a confidently wrong prediction."""
+    exact_msgs, conf_msgs = [], []
+    for r, case in zip(results, cases):
+        o = r.obs
+        args = {spec["key"]: spec["args"] for spec in case["calls"]}
+        v = {k: o[f"out_{k}"] for k in args}
+        want = exact(*args["ordinary"])
+        got = v["ordinary"]
+        if not abs(got - want) <= rtol * abs(want):
+            exact_msgs.append(f"{got:.10g} for ordinary predictions on hidden case {r.index + 1}, where the exact loss is {want:.10g}")
+        if not abs(v[right_key]) <= 1e-3:
+            conf_msgs.append(f"a loss of {v[right_key]:.6g} for predictions that are confidently right (about 0 is expected)")
+        for key, what in wrong_keys.items():
+            if not (MIN_WRONG_COST <= v[key] <= MAX_WRONG_COST):
+                conf_msgs.append(
+                    f"a loss of {v[key]:.6g} for {what} (a large finite cost is expected: at least "
+                    f"{MIN_WRONG_COST:g}, and not a made-up huge number)"
+                )
+        for key, what in dict(extreme_keys).items():
+            if not (MIN_WRONG_COST <= v[key] < np.inf):
+                conf_msgs.append(f"a loss of {v[key]:.6g} for {what} (a large finite cost is expected)")
+        for key, what in dict(extreme_right).items():
+            if not abs(v[key]) <= 1e-3:
+                conf_msgs.append(f"a loss of {v[key]:.6g} for {what} (about 0 is expected)")
+        if not (MIN_WRONG_COST / 3 <= v[batch_key] <= MAX_WRONG_COST):
+            conf_msgs.append(f"a loss of {v[batch_key]:.6g} for a batch with one confidently wrong prediction among ordinary ones")
+    return [
+        Check(
+            "loss_matches_exact", "runtime", not exact_msgs,
+            f"Exercise {exercise} should give the exact cross-entropy for ordinary predictions; found "
+            f"{exact_msgs[0]}. Any safety margin must be tiny enough not to change ordinary losses"
+            if exact_msgs else "the loss matches the exact cross-entropy on ordinary predictions",
+            function=function,
+        ),
+        Check(
+            "confident_predictions_scored", "runtime", not conf_msgs,
+            f"Exercise {exercise} should charge a confidently wrong prediction a large finite loss and a "
+            f"confidently right one almost nothing; found {conf_msgs[0]}. Dropping, zeroing or capping "
+            "those terms hides exactly the mistakes the loss must punish"
+            if conf_msgs else "confident predictions are scored correctly",
+            function=function,
+        ),
+    ]
