@@ -1,30 +1,16 @@
 """Grader for bias_update/logistic-bias.
 
-Runtime: `gradients` matches central finite differences of the mean cross-entropy on hidden
-data; `train` reaches the maximum-likelihood solution (Newton's method, computed here):
-weights within 2e-3 and the bias within 2e-3 of the hidden data's intercept, which differs
-from the visible one. Static: the bias takes its own gradient step inside the loop, and
-every update moves against the gradient.
+Runtime (bughunt.families.training): `gradients` matches central finite differences of the
+mean cross-entropy on hidden data; `train` reaches the maximum-likelihood solution
+(Newton's method, computed in the parent): weights and bias within 0.002; the hidden
+intercept differs from the visible one. Static: the bias takes its own gradient step
+inside the loop, and no update moves along the gradient.
 """
-import importlib.util
-import sys
-from pathlib import Path
-
+from bughunt.families.training.cases import logistic_case
+from bughunt.families.training.judges import TrainingGrader
+from bughunt.families.training.models import Logistic
 from bughunt.grader import FAIL, PASS
-from bughunt.static.training import BiasUpdatedWithOwnGradient, UpdateAgainstGradient
 
-
-def _common():
-    name = "bughunt_graders_gd_common"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "gradient_sign" / "_gd_common.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-C = _common()
 EXERCISE = "bias_update/logistic-bias"
 LOOP_OLD = """        w = w - lr * dw
         losses.append(loss(w, b, X, y))
@@ -32,16 +18,22 @@ LOOP_OLD = """        w = w - lr * dw
 """
 
 
-class LogisticBias(C.LogisticGDGrader):
+class LogisticBias(TrainingGrader):
     exercise = EXERCISE
     functions = {
         "gradients": "gradients(w, b, X, y) -> (dw, db)",
         "train": "train(X, y, lr, n_iter) -> (w, b, losses)",
     }
+    model = Logistic()
     bias_index = 1
+    bias_target_words = "the maximum-likelihood intercept of the hidden data"
     param_tol = 2e-3
-    loss_tol = 1e-6
-    optimum_words = "the maximum-likelihood solution, parameters within 2e-3"
+    goal_words = "the maximum-likelihood solution (weights within 0.002 of Newton's method's)"
+    case_builder = logistic_case
+    case_specs = [
+        dict(n=180, d=3, intercept_range=(0.5, 1.3), w_range=1.2, train_args=(1.0, 600)),
+        dict(n=140, d=2, intercept_range=(0.5, 1.3), w_range=1.2, train_args=(1.0, 600)),
+    ]
 
     REFERENCE = ((LOOP_OLD, """        w = w - lr * dw
         b = b - lr * db
@@ -81,12 +73,6 @@ class LogisticBias(C.LogisticGDGrader):
              ("import numpy as np\n", "import warnings\nimport numpy as np\n"),
              fails=("hardcoded_parameters", "warnings_filter", "bias_updated_with_own_gradient", "bias_matches_intercept")),
     ]
-
-    def cases(self):
-        return self.logistic_cases([(180, 3, 8101, 1.2), (140, 2, 8202, -0.4)], x_mean=0.0, w_range=1.2)
-
-    def static_checks(self):
-        return [BiasUpdatedWithOwnGradient(), UpdateAgainstGradient()]
 
 
 GRADER = LogisticBias()

@@ -1,56 +1,40 @@
 """Grader for bias_update/softmax-bias.
 
-Runtime: `gradients` matches central finite differences of the mean cross-entropy on hidden
-data; `train` reaches the maximum-likelihood solution (Newton's method, computed here).
-Softmax is unchanged when the same number is added to every class, so weights and biases
-are compared after centring across classes: weights within 5e-3, biases within 5e-3 of the
-hidden data's intercepts (class shares differ from the visible data's).
-Static: the bias takes its own gradient step (built from probabilities minus one-hot
-labels) inside the loop, and every update moves against the gradient.
+Runtime (bughunt.families.training): `gradients` matches central finite differences of the
+mean cross-entropy on hidden data; `train` reaches the maximum-likelihood solution
+(Newton's method, computed in the parent). Softmax is unchanged when the same number is
+added to every class, so weights and biases are compared after centring across classes:
+weights within 0.005, biases within 0.005 (the hidden class shares differ from the visible
+ones). Static: the bias takes its own gradient step inside the loop, and no update moves
+along the gradient.
 """
-import importlib.util
-import sys
-from pathlib import Path
-
-import numpy as np
-
+from bughunt.families.training.cases import softmax_case
+from bughunt.families.training.judges import TrainingGrader
+from bughunt.families.training.models import Softmax
 from bughunt.grader import FAIL, PASS
-from bughunt.static.training import BiasUpdatedWithOwnGradient, UpdateAgainstGradient
 
-
-def _common():
-    name = "bughunt_graders_gd_common"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "gradient_sign" / "_gd_common.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-C = _common()
 EXERCISE = "bias_update/softmax-bias"
 K = 3
 DB_OLD = "    db = P.mean(axis=0)\n"
 
 
-def _centre(a):
-    a = np.asarray(a, dtype=float)
-    return a - a.mean(axis=-1, keepdims=True)
-
-
-class SoftmaxBias(C.GDGrader):
+class SoftmaxBias(TrainingGrader):
     exercise = EXERCISE
     functions = {
         "gradients": "gradients(W, b, X, y) -> (dW, db)",
         "train": "train(X, y, lr, n_iter) -> (W, b, losses)",
     }
-    param_names = ("W", "b")
+    model = Softmax(K)
     bias_index = 1
-    bias_words = "the class biases (centred across classes)"
+    bias_words = "the class biases, centred across classes,"
+    bias_target_words = "the centred maximum-likelihood biases of the hidden data"
     param_tol = 5e-3
-    loss_tol = 1e-6
-    optimum_words = "the maximum-likelihood solution, centred parameters within 5e-3"
+    goal_words = "the maximum-likelihood solution (weights, centred across classes, within 0.005 of Newton's method's)"
+    case_builder = softmax_case
+    case_specs = [
+        dict(n=210, d=2, bias_range=(-1.0, 1.2), train_args=(1.0, 800)),
+        dict(n=150, d=2, bias_range=(-1.0, 1.2), train_args=(1.0, 800)),
+    ]
 
     REFERENCE = ((DB_OLD, "    db = (P - Y).mean(axis=0)\n"),)
     PASS = [
@@ -78,38 +62,6 @@ class SoftmaxBias(C.GDGrader):
         FAIL("bias clipped", ("        b -= lr * db\n", "        b = np.clip(b - lr * db, -0.5, 0.5)\n"),
              fails=("clip_parameters", "gradient_matches_loss", "bias_matches_intercept")),
     ]
-
-    def loss(self, W, b, X, y):
-        Z = X @ W + b
-        Z = Z - Z.max(axis=1, keepdims=True)
-        log_p = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
-        return -float(np.mean(log_p[np.arange(len(y)), y]))
-
-    def optimum(self, case):
-        W, b = C.newton_softmax(case["X"], case["y"], K)
-        return [W, b], self.loss(W, b, case["X"], case["y"])
-
-    def compare_params(self, learned, best, case):
-        return [(i, float(np.max(np.abs(_centre(l) - _centre(bb))))) for i, (l, bb) in enumerate(zip(learned, best))]
-
-    def _bias_view(self, b):
-        return _centre(b)
-
-    def cases(self):
-        out = []
-        for n, seed, bias in [(210, 9101, (-0.6, 1.2, 0.3)), (150, 9202, (0.4, -0.9, 1.0))]:
-            rng = np.random.default_rng(seed)
-            X = rng.normal(0.0, 1.0, size=(n, 2))
-            logits = X @ rng.uniform(-1.2, 1.2, (2, K)) + np.array(bias)
-            P = np.exp(logits - logits.max(axis=1, keepdims=True))
-            P /= P.sum(axis=1, keepdims=True)
-            y = np.array([rng.choice(K, p=p) for p in P])
-            point = [rng.normal(0, 0.5, (2, K)), rng.normal(0, 0.5, K)]
-            out.append({"X": X, "y": y, "point": point, "train_args": (1.0, 800), "n_losses": 800})
-        return out
-
-    def static_checks(self):
-        return [BiasUpdatedWithOwnGradient(), UpdateAgainstGradient()]
 
 
 GRADER = SoftmaxBias()

@@ -1,46 +1,40 @@
 """Grader for gradient_sign/linreg-batch.
 
-Runtime: `gradients` matches central finite differences of half the MSE at a fixed point
-of hidden data; `train` reaches the least-squares solution (np.linalg.lstsq, computed here)
-with a loss that never rises. Static: the gradient is oriented like prediction - target,
-and every update in the loop moves against it.
+Runtime (bughunt.families.training): `gradients` matches central finite differences of half
+the MSE at parameter points of hidden data (all rows, and a few rows); `train` reaches the
+least-squares solution (np.linalg.lstsq, computed in the parent) with a loss that never
+rises. The hidden targets carry skewed noise and an intercept far from the visible one.
+Static: the gradient is oriented like prediction - target, and no update in the loop moves
+along it.
 """
-import importlib.util
-import sys
-from pathlib import Path
-
-import numpy as np
-
+from bughunt.families.training.cases import linear_case
+from bughunt.families.training.judges import TrainingGrader
+from bughunt.families.training.models import LinearMSE
 from bughunt.grader import FAIL, PASS
-from bughunt.static.training import GradientPointsUphill, UpdateAgainstGradient
 
-
-def _common():
-    name = "bughunt_graders_gd_common"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "gradient_sign" / "_gd_common.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-C = _common()
 EXERCISE = "gradient_sign/linreg-batch"
 
 GRAD_OLD = """    residual = y - predict(w, b, X)
     dw = X.T @ residual / n
     db = np.sum(residual) / n
 """
+UPDATE_OLD = "        w = w - lr * dw\n        b = b - lr * db\n"
 
 
-class LinregBatch(C.GDGrader):
+class LinregBatch(TrainingGrader):
     exercise = EXERCISE
     functions = {
         "gradients": "gradients(w, b, X, y) -> (dw, db)",
         "train": "train(X, y, lr, n_iter) -> (w, b, losses)",
     }
-    optimum_words = "the least-squares solution, parameters within 1e-3"
+    model = LinearMSE()
+    goal_words = "the least-squares solution (every parameter within 0.001 of np.linalg.lstsq's)"
+    param_tol = 1e-3
+    case_builder = linear_case
+    case_specs = [
+        dict(n=150, d=4, intercept_range=(6.0, 12.0), x_mean=0.3, noise=0.8, train_args=(0.2, 250)),
+        dict(n=90, d=2, intercept_range=(6.0, 12.0), x_mean=-0.2, noise=1.5, train_args=(0.2, 250)),
+    ]
 
     REFERENCE = ((GRAD_OLD, """    residual = predict(w, b, X) - y
     dw = X.T @ residual / n
@@ -82,26 +76,6 @@ class LinregBatch(C.GDGrader):
              ("import numpy as np\n", "import warnings\nimport numpy as np\n"),
              fails=("warnings_filter", "gradient_matches_loss", "update_against_gradient", "loss_decreases")),
     ]
-
-    def loss(self, w, b, X, y):
-        return 0.5 * float(np.mean((X @ w + b - y) ** 2))
-
-    def optimum(self, case):
-        w, b = C.lstsq_with_intercept(case["X"], case["y"])
-        return [w, np.array(b)], self.loss(w, b, case["X"], case["y"])
-
-    def cases(self):
-        out = []
-        for n, d, seed, intercept in [(150, 4, 4101, -2.5), (90, 2, 4202, 7.0)]:
-            rng = np.random.default_rng(seed)
-            X = rng.normal(0.3, 1.0, size=(n, d))
-            y = X @ rng.uniform(-3, 3, d) + intercept + rng.normal(0, 0.5, n)
-            point = [rng.normal(size=d), np.array(rng.normal())]
-            out.append({"X": X, "y": y, "point": point, "train_args": (0.2, 250), "n_losses": 250})
-        return out
-
-    def static_checks(self):
-        return [GradientPointsUphill(), UpdateAgainstGradient()]
 
 
 GRADER = LinregBatch()

@@ -1,29 +1,16 @@
 """Grader for gradient_sign/logistic-ascent.
 
-Runtime: `gradients` matches central finite differences of the mean cross-entropy at a
-fixed point of hidden data; `train` reaches the maximum-likelihood solution (Newton's
-method, computed here) with a loss that never rises. Static: the gradient is oriented
-like probability - label, and every update in the loop moves against it.
+Runtime (bughunt.families.training): `gradients` matches central finite differences of the
+mean cross-entropy at parameter points of hidden data (all rows, and a few rows); `train`
+reaches the maximum-likelihood solution (Newton's method, computed in the parent) with a
+loss that never rises. Static: the gradient is oriented like probability - label, and no
+update in the loop moves along it.
 """
-import importlib.util
-import sys
-from pathlib import Path
-
+from bughunt.families.training.cases import logistic_case
+from bughunt.families.training.judges import TrainingGrader
+from bughunt.families.training.models import Logistic
 from bughunt.grader import FAIL, PASS
-from bughunt.static.training import GradientPointsUphill, UpdateAgainstGradient
 
-
-def _common():
-    name = "bughunt_graders_gd_common"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "gradient_sign" / "_gd_common.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-C = _common()
 EXERCISE = "gradient_sign/logistic-ascent"
 
 GRAD_OLD = """    error = y - p
@@ -33,15 +20,20 @@ GRAD_OLD = """    error = y - p
 UPDATE_OLD = "        w -= lr * dw\n        b -= lr * db\n"
 
 
-class LogisticAscent(C.LogisticGDGrader):
+class LogisticAscent(TrainingGrader):
     exercise = EXERCISE
     functions = {
         "gradients": "gradients(w, b, X, y) -> (dw, db)",
         "train": "train(X, y, lr, n_iter) -> (w, b, losses)",
     }
-    optimum_words = "the maximum-likelihood solution, parameters within 2e-3"
+    model = Logistic()
+    goal_words = "the maximum-likelihood solution (every parameter within 0.002 of Newton's method's)"
     param_tol = 2e-3
-    loss_tol = 1e-6
+    case_builder = logistic_case
+    case_specs = [
+        dict(n=160, d=3, intercept_range=(0.6, 1.4), x_mean=0.2, train_args=(1.0, 600)),
+        dict(n=120, d=2, intercept_range=(0.6, 1.4), x_mean=-0.3, train_args=(1.0, 600)),
+    ]
 
     REFERENCE = ((GRAD_OLD, """    error = p - y
     dw = X.T @ error / len(y)
@@ -77,12 +69,6 @@ class LogisticAscent(C.LogisticGDGrader):
         FAIL("hard-coded learned values", ("    return w, b, losses\n", "    w, b = np.array([-1.0, 1.5, -0.5, 0.8]), -0.5\n    return w, b, losses\n"),
              fails=("hardcoded_parameters", "gradient_matches_loss", "reaches_optimum", "loss_decreases")),
     ]
-
-    def cases(self):
-        return self.logistic_cases([(160, 3, 5101, 0.9), (120, 2, 5202, -1.2)], x_mean=0.2, w_range=1.5)
-
-    def static_checks(self):
-        return [GradientPointsUphill(), UpdateAgainstGradient()]
 
 
 GRADER = LogisticAscent()

@@ -1,32 +1,19 @@
 """Grader for gradient_sign/two-layer-net.
 
-Runtime: `gradients` matches central finite differences of half the MSE for all four
-parameter arrays at a fixed point of hidden data; `train` (full batch) drives the loss down
-at every iteration to a tenth of what the best linear model (np.linalg.lstsq) reaches.
-Static: the back-propagated error is oriented like prediction - target, and every update
-in the loop moves against the gradient.
+Runtime (bughunt.families.training): `gradients` matches central finite differences of half
+the MSE for all four parameter arrays at points of hidden data (all rows, and a few rows);
+`train` (full batch) lowers the loss at every iteration and ends below the pass mark: a
+tenth of the loss of the best linear model (np.linalg.lstsq, computed in the parent).
+Static: the back-propagated error is oriented like prediction - target, and no update in
+the loop moves along the gradient.
 """
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 
+from bughunt.families.training.cases import net_case
+from bughunt.families.training.judges import TrainingGrader
+from bughunt.families.training.models import TwoLayerTanh, lstsq_with_intercept
 from bughunt.grader import FAIL, PASS
-from bughunt.static.training import DATA, PARAM, TARGET, GradientPointsUphill, UpdateAgainstGradient
 
-
-def _common():
-    name = "bughunt_graders_gd_common"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "gradient_sign" / "_gd_common.py")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-C = _common()
 EXERCISE = "gradient_sign/two-layer-net"
 HIDDEN = 8
 
@@ -42,16 +29,26 @@ UPDATE_OLD = """        W1 = W1 - lr * dW1
 """
 
 
-class TwoLayerNet(C.GDGrader):
+class TwoLayerNet(TrainingGrader):
     exercise = EXERCISE
     functions = {
         "gradients": "gradients(W1, b1, W2, b2, X, y) -> (dW1, db1, dW2, db2)",
         "train": "train(X, y, lr, n_iter, seed) -> (W1, b1, W2, b2, losses)",
     }
-    param_names = ("W1", "b1", "W2", "b2")
+    model = TwoLayerTanh()
     train_nargs = 5
-    optimum_words = "a final loss below a tenth of the best linear model's"
-    loss_tol = 0.0
+    goal_words = "a final loss below the pass mark (a tenth of the best linear model's loss)"
+    case_builder = net_case
+    case_specs = [
+        dict(n=120, hidden=HIDDEN, offset_range=(1.0, 2.5), train_args=(0.1, 1500, 61)),
+        dict(n=100, hidden=HIDDEN, offset_range=(1.0, 2.5), train_args=(0.1, 1500, 7)),
+    ]
+
+    def loss_mark(self, case):
+        X, y = case["X"], case["y"]
+        w, b = lstsq_with_intercept(X, y)
+        linear = 0.5 * float(np.mean((X @ w + b - y) ** 2))
+        return 0.1 * linear, "a tenth of the loss of the best linear model"
 
     REFERENCE = ((BACKPROP_OLD, BACKPROP_OLD.replace("delta = y - pred", "delta = pred - y")),)
     PASS = [
@@ -92,29 +89,6 @@ class TwoLayerNet(C.GDGrader):
         FAIL("negative learning rate", ("    W1, b1, W2, b2 = init_params(X.shape[1], seed)\n", "    lr = -lr\n    W1, b1, W2, b2 = init_params(X.shape[1], seed)\n"),
              fails=("negative_learning_rate", "gradient_matches_loss", "gradient_points_uphill")),
     ]
-
-    def loss(self, W1, b1, W2, b2, X, y):
-        h = np.tanh(X @ W1 + b1)
-        return 0.5 * float(np.mean((h @ W2 + b2 - y) ** 2))
-
-    def optimum(self, case):
-        w, b = C.lstsq_with_intercept(case["X"], case["y"])
-        linear = 0.5 * float(np.mean((case["X"] @ w + b - case["y"]) ** 2))
-        return None, 0.1 * linear
-
-    def cases(self):
-        out = []
-        for n, seed, offset in [(120, 6101, 2.0), (100, 6202, -1.0)]:
-            rng = np.random.default_rng(seed)
-            X = rng.uniform(-2, 2, size=(n, 2))
-            y = np.cos(1.3 * X[:, 0]) * 1.5 + 0.4 * X[:, 1] ** 2 - 0.5 * X[:, 1] + offset + rng.normal(0, 0.05, n)
-            point = [rng.normal(0, 0.7, (2, HIDDEN)), rng.normal(0, 0.3, HIDDEN), rng.normal(0, 0.5, HIDDEN), np.array(rng.normal())]
-            out.append({"X": X, "y": y, "point": point, "train_args": (0.1, 1500, seed % 97), "n_losses": 1500})
-        return out
-
-    def static_checks(self):
-        roles = {0: PARAM, 1: PARAM, 2: PARAM, 3: PARAM, 4: DATA, 5: TARGET}
-        return [GradientPointsUphill(roles=roles), UpdateAgainstGradient()]
 
 
 GRADER = TwoLayerNet()
