@@ -1,4 +1,9 @@
-"""Locate the bughunt project tree (exercises/ and graders/) that commands operate on."""
+"""Locate the bughunt library tree (exercises/ and graders/) that commands operate on.
+
+In a checkout the tree is the repository itself. In an installed wheel the exercises and
+graders ship as package data inside the package (`bughunt/exercises`, `bughunt/graders`),
+so every command works from any folder after `pip install bughunt`.
+"""
 from __future__ import annotations
 
 import os
@@ -9,9 +14,23 @@ class RootNotFound(Exception):
     pass
 
 
+def _is_root(d: Path) -> bool:
+    return (d / "exercises" / "manifest.toml").is_file() and (d / "graders").is_dir()
+
+
+def shipped_root() -> Path | None:
+    """The tree this package carries: the installed package folder (wheel) or the checkout
+    it was installed from (editable installs); None if neither holds the exercises."""
+    pkg = Path(__file__).resolve().parent
+    for d in (pkg, pkg.parent):
+        if _is_root(d):
+            return d
+    return None
+
+
 def find_root(start: Path | None = None) -> Path:
     """$BUGHUNT_ROOT, else the nearest ancestor of `start` (or cwd) holding exercises/manifest.toml,
-    else the checkout this package was installed from (editable installs)."""
+    else the exercises shipped with the installed package."""
     env = os.environ.get("BUGHUNT_ROOT")
     if env:
         return Path(env).resolve()
@@ -19,9 +38,10 @@ def find_root(start: Path | None = None) -> Path:
     for d in (here, *here.parents):
         if (d / "exercises" / "manifest.toml").is_file():
             return d
-    pkg_parent = Path(__file__).resolve().parent.parent
-    if (pkg_parent / "exercises" / "manifest.toml").is_file():
-        return pkg_parent
+    shipped = shipped_root()
+    if shipped is not None:
+        return shipped
     raise RootNotFound(
-        "no bughunt exercises found: run this inside a bughunt checkout or set BUGHUNT_ROOT"
+        "no bughunt exercises found: this installation of bughunt lacks its exercises; "
+        "reinstall it (`pip install --force-reinstall bughunt`) or set BUGHUNT_ROOT to a checkout"
     )
