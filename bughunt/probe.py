@@ -102,8 +102,10 @@ def call_watched(fn, *args, **kwargs):
 
 # --- shape tracing -----------------------------------------------------------------
 # Added for the shape_mismatch exercises: an ndarray subclass that records the shape of
-# every array numpy derives from it (arithmetic, matmul, reductions, views), so a probe can
-# report an intermediate such as an (n, n) residual that never reaches a return value.
+# every array numpy derives from it (arithmetic, matmul, reductions, views, astype), so a
+# probe can report an intermediate such as an (n, n) residual that never reaches a return
+# value. `np.asarray`/`np.array` return a plain ndarray and stop the trace: a probe that must
+# see every intermediate also measures peak memory (bughunt/families/shapes/probes.py).
 _SHAPE_LOGS: list[set] = []
 
 
@@ -128,7 +130,11 @@ def trace_shapes():
     try:
         yield shapes
     finally:
-        _SHAPE_LOGS.remove(shapes)
+        # by identity: two blocks may hold equal (say, empty) sets
+        for i in range(len(_SHAPE_LOGS) - 1, -1, -1):
+            if _SHAPE_LOGS[i] is shapes:
+                del _SHAPE_LOGS[i]
+                break
 
 
 class _InertErrstate:

@@ -4,12 +4,13 @@ Rules (all apply to the graded code only; the `__main__` block is ignored):
 
 - `np_resize`: any call of `np.resize` or of an array's `.resize(...)` method. Resizing
   repeats or drops elements until the shape fits; it never makes the data line up.
-- `shape_slicing`: a slice whose *stop* is a hard-coded integer (`pred[:120]`, `X[:, :3]`,
-  `r[:, :1]`, `p[:-1]`) or the size of a *different* array (`pred[:len(y)]`,
+- `shape_slicing`: a slice whose *stop* is a hard-coded non-negative integer (`pred[:120]`,
+  `X[:, :3]`, `r[:, :1]`) or the size of a *different* array (`pred[:len(y)]`,
   `X[:, :w.shape[0]]`, `a[:b.size]`). Mini-batch and split slicing is not flagged: bounds
   built from variables (`X[start:start + batch]`, `X[:n_train]`) or from the same array's
-  own size (`X[:len(X) // 2]`) are allowed, as are slices with only a literal start (`x[1:]`)
-  or step (`x[::2]`).
+  own size (`X[:len(X) // 2]`) are allowed, as are slices with only a literal start (`x[1:]`),
+  a step (`x[::2]`) or a negative stop (`sizes[:-1]`, `coef[:-1]`: a fixed number of items
+  dropped from the end, whatever the size).
 - `hardcoded_shape`: a literal size of 2 or more (or 0) in `reshape`, `np.reshape`,
   `np.broadcast_to`, `np.resize` / `.resize`, or an assignment to `.shape`. `-1` and `1` are fine: they adapt to
   any number of rows.
@@ -133,6 +134,12 @@ def halves(X):
 def tail(losses):
     return losses[1:], losses[::2], losses[-1]
 """,
+        """
+import numpy as np
+def layers(sizes, coef):
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    return pairs, coef[:-1], coef[-1]
+""",
     ]
     INVALID = [
         """
@@ -151,10 +158,6 @@ def residual(pred, y):
 def fit(X, w):
     return X[:, :w.shape[0]] @ w
 """,
-        """
-def residual(pred, y):
-    return pred[:-1] - y[1:]
-""",
     ]
 
     def findings(self, src: Source) -> list[Finding]:
@@ -167,6 +170,8 @@ def residual(pred, y):
                     if not isinstance(piece, cst.Slice) or piece.upper is None:
                         continue
                     literal = _int_literal(piece.upper)
+                    if literal is not None and literal < 0:
+                        continue  # `a[:-1]` drops a fixed number of trailing items whatever the size
                     other = _size_of(src, piece.upper)
                     if literal is not None:
                         why = f"a hard-coded length ({literal})"
