@@ -59,19 +59,28 @@ def test_concurrent_runs_keep_their_own_results(warm, tmp_path):
 
 
 def test_a_fresh_process_per_run(warm, tmp_path):
+    """Each run is a fresh process in its own session, with a /tmp of its own: what one
+    run leaves there, the next does not see."""
     ex = exercise("sigmoid/overflow-basic")
     probe = tmp_path / ex.file
-    state = tmp_path / "pids"
     probe.write_text(
         ex.path.read_text()
-        + f"\nimport os\nopen({str(state)!r}, 'a').write(str(os.getpid()) + ' ' + str(os.getsid(0)) + '\\n')\n"
+        + "\nimport os, tempfile\n"
+        + "d = tempfile.gettempdir()\n"
+        + "seen = os.path.exists(os.path.join(d, 'left-by-a-run'))\n"
+        + "open(os.path.join(d, 'left-by-a-run'), 'w').write('x')\n"
+        + "print('RUN', os.getpid(), os.getsid(0), seen)\n"
     )
+    runs = []
     for _ in range(2):
-        warm.run(ex.grader_path, probe, Limits(timeout=10))
-    runs = [line.split() for line in state.read_text().splitlines()]
-    assert len(runs) == 2 and runs[0][0] != runs[1][0], "two runs shared a process"
-    assert all(pid == sid for pid, sid in runs), "a run did not get its own session"
-    assert all(int(pid) != warm.proc.pid for pid, _ in runs)
+        out = warm.run(ex.grader_path, probe, Limits(timeout=10)).output
+        runs += [line.split()[1:] for line in out.splitlines() if line.startswith("RUN ")]
+    assert len(runs) == 2
+    assert all(seen == "False" for _, _, seen in runs), "a run saw what another left in /tmp"
+    assert all(pid == sid for pid, sid, _ in runs), "a run did not get its own session"
+    if not warm.jailed:
+        assert runs[0][0] != runs[1][0], "two runs shared a process"
+        assert all(int(pid) != warm.proc.pid for pid, _, _ in runs)
 
 
 def test_a_client_in_another_process_can_use_the_server(warm):
@@ -83,20 +92,41 @@ def test_a_client_in_another_process_can_use_the_server(warm):
     assert client.run(ex.grader_path, ex.path, Limits(timeout=10)).outcome == "ok"
 
 
+def _marked(marker: str) -> list[int]:
+    """Live processes (not zombies) that carry a sandbox's marker in their environment."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                env = fh.read().split(b"\0")
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if f"BUGHUNT_SANDBOX={marker}".encode() in env and state != b"Z":
+            found.append(int(entry))
+    return found
+
+
 def test_stopping_the_server_stops_running_submissions(tmp_path):
     ex = exercise("sigmoid/overflow-basic")
     slow = tmp_path / "model.py"
-    flag = tmp_path / "survived"
-    slow.write_text(f"import time\ntime.sleep(4)\nopen({str(flag)!r}, 'w').write('x')\n")
+    slow.write_text("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\ntime.sleep(60)\n")
     server = WarmSandbox([ex.grader_path])
+    marker = server.marker
     with ThreadPoolExecutor(1) as pool:
         fut = pool.submit(server.run, ex.grader_path, slow, Limits(timeout=30))
         time.sleep(1.0)
         server.close()
         result = fut.result(timeout=30)
     assert result.outcome != "ok"
-    time.sleep(4.5)
-    assert not flag.exists(), "a submission outlived its server"
+    for _ in range(50):
+        if not _marked(marker):
+            break
+        time.sleep(0.1)
+    assert not _marked(marker), "a submission outlived its server"
     with pytest.raises(ProcessLookupError):
         os.kill(server.proc.pid, 0)
 

@@ -135,6 +135,17 @@ def serve(request: dict, graders: dict | None = None) -> None:
     """Grade one request and leave the process; `graders` maps paths to modules already
     imported by a warm fork server (legacy graders only: split graders never load here)."""
     student_file = request["student"]
+    if request.get("nproc"):
+        import resource
+
+        n = int(request["nproc"])
+        resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+    if "source" in request:  # the parent sends the source; it is written to our own folder
+        import base64
+
+        os.makedirs(os.path.dirname(student_file), exist_ok=True)
+        with open(student_file, "wb") as fh:
+            fh.write(base64.b64decode(request.pop("source")))
     from bughunt import probe as probe_helpers
     from bughunt.sandbox import wire
 
@@ -166,11 +177,17 @@ def serve(request: dict, graders: dict | None = None) -> None:
                 result["cases"].append({"ok": run_case(student, case)})
             except BaseException as exc:
                 result["cases"].append({"error": describe(exc, student_file)})
-    payload = wire.dumps(result)
-    tmp = request["result"] + ".part"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(payload)
-    os.replace(tmp, request["result"])
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()  # what the submission printed, before os._exit drops it
+        except BaseException:
+            pass
+    payload = wire.dumps(result).encode("utf-8")
+    fd = int(request["result_fd"])  # a pipe to the parent: never a path the child could pick
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view):]
+    os.close(fd)
     # Skip atexit handlers and finalizers the submission may have registered.
     os._exit(0)
 

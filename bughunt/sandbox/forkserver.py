@@ -7,10 +7,18 @@ client sent, and sets its own rlimits; only then does it load the submission. Th
 server is a child subreaper, so anything a submission double-forks or setsid()s away
 ends up as the server's child and is killed once the submission that spawned it exits.
 
+In a jail (see jail.py) the server runs inside one bubblewrap jail that sees no grader
+tree, and each forked child enters user, mount and pid namespaces of its own, with its
+own tmpfs on /tmp, /proc hidden, a pids cgroup of its own (as root) and no capabilities;
+the submission runs as pid 1 of that namespace, so its end takes every process it made.
+
 Protocol on the Unix socket, one connection per submission: the client sends a 4-byte
-length, a JSON request and (SCM_RIGHTS) the write end of its output pipe; the server
-answers with two JSON lines, {"pid": N} after the fork and {"status": S} (a raw wait
-status) once the child has been reaped.
+length, a JSON request and (SCM_RIGHTS) the write ends of its output pipe and of its
+reply pipe; the server answers with two JSON lines, {"pid": N} after the fork and
+{"status": S} (a raw wait status) once the child has been reaped. Any byte (or EOF) the
+client sends meanwhile kills the run. The listening socket is made by the client and
+handed over as a descriptor: its path is in a folder no jail can see, and connections
+from a process the server forked are refused (SO_PEERCRED).
 """
 from __future__ import annotations
 
@@ -51,21 +59,59 @@ def _prctl(option: int, value: int) -> bool:
         return False
 
 
-def _recv_request(conn: socket.socket) -> tuple[dict, int]:
-    msg, fds, _, _ = socket.recv_fds(conn, 65536, 1)
-    if len(msg) < 4 or len(fds) != 1:
+#: exit status of a forked child whose isolation could not be set up (not the submission's doing)
+ISOLATION_FAILED = 71
+MAX_REQUEST = 256 * 2**20
+
+
+def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    msg, fds, _, _ = socket.recv_fds(conn, 65536, 2)
+    if len(msg) < 4 or len(fds) != 2:
         for fd in fds:
             os.close(fd)
         raise ValueError("malformed request")
     (size,) = struct.unpack("!I", msg[:4])
-    body = msg[4:]
-    while len(body) < size:
-        more = conn.recv(size - len(body))
+    if size > MAX_REQUEST:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("request too large")
+    parts = [msg[4:]]
+    got = len(parts[0])
+    while got < size:
+        more = conn.recv(min(size - got, 1 << 20))
         if not more:
-            os.close(fds[0])
+            for fd in fds:
+                os.close(fd)
             raise ValueError("truncated request")
-        body += more
-    return json.loads(body), fds[0]
+        parts.append(more)
+        got += len(more)
+    return json.loads(b"".join(parts)), fds
+
+
+def _ppid(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        stat = fh.read()
+    return int(stat[stat.rfind(b")") + 2 :].split()[1])
+
+
+def _peer_is_ours(conn: socket.socket) -> bool:
+    """True if the connecting process descends from this server (a submission's process).
+    A peer outside our pid namespace shows as pid 0: the client, never a jailed child."""
+    try:
+        pid, _, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    except OSError:
+        return True
+    me = os.getpid()
+    for _ in range(64):
+        if pid <= 1:
+            return False
+        if pid == me:
+            return True
+        try:
+            pid = _ppid(pid)
+        except (OSError, ValueError, IndexError):
+            return False
+    return True
 
 
 def _children_of(pid: int) -> list[int]:
@@ -86,18 +132,18 @@ def _children_of(pid: int) -> list[int]:
 
 
 class Server:
-    def __init__(self, sock_path: str, grader_paths: list[str]):
+    def __init__(self, listen_fd: int, grader_paths: list[str], jailed: bool = False, cgroup: str | None = None):
         from bughunt.sandbox import child
 
         self.child = child
+        self.jailed = jailed
+        self.cgroup = cgroup
         self.graders = {}
         for i, path in enumerate(grader_paths):
             self.graders[path] = child.load_module(path, f"bughunt_warm_grader_{i}")
-        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.listener.bind(sock_path)
-        os.chmod(sock_path, 0o600)
-        self.listener.listen(64)
+        self.listener = socket.socket(fileno=listen_fd)
         self.running: dict[int, socket.socket] = {}
+        self.sel = selectors.DefaultSelector()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         os.set_blocking(self.wake_r, False)
@@ -105,13 +151,15 @@ class Server:
     def serve(self) -> None:
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
-        sel = selectors.DefaultSelector()
+        sel = self.sel
         sel.register(self.listener, selectors.EVENT_READ, "accept")
         sel.register(self.wake_r, selectors.EVENT_READ, "reap")
         sel.register(sys.stdin.fileno(), selectors.EVENT_READ, "parent")
         while True:
             for key, _ in sel.select():
-                if key.data == "accept":
+                if isinstance(key.data, tuple):
+                    self._client_spoke(*key.data)
+                elif key.data == "accept":
                     self._accept()
                 elif key.data == "reap":
                     try:
@@ -123,9 +171,18 @@ class Server:
                     return self._shutdown()  # the client went away: take every child with us
 
     def _accept(self) -> None:
-        conn, _ = self.listener.accept()
         try:
-            request, out_fd = _recv_request(conn)
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        if _peer_is_ours(conn):
+            self._reply(conn, {"error": "refused: the connection comes from a graded run"})
+            conn.close()
+            return
+        try:
+            conn.settimeout(30)
+            request, fds = _recv_request(conn)
+            conn.settimeout(None)
         except (OSError, ValueError) as exc:
             self._reply(conn, {"error": str(exc)})
             conn.close()
@@ -134,12 +191,27 @@ class Server:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            self._become_child(request, out_fd)
-        os.close(out_fd)
+            self._become_child(request, *fds)
+        for fd in fds:
+            os.close(fd)
         self.running[pid] = conn
+        self.sel.register(conn, selectors.EVENT_READ, (pid, conn))
         self._reply(conn, {"pid": pid})
 
-    def _become_child(self, request: dict, out_fd: int) -> None:
+    def _client_spoke(self, pid: int, conn: socket.socket) -> None:
+        """The client asks for the run to end (timeout, flood) or went away: kill it."""
+        try:
+            self.sel.unregister(conn)
+        except (KeyError, ValueError):
+            pass
+        if self.running.get(pid) is conn:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    def _become_child(self, request: dict, out_fd: int, reply_fd: int) -> None:
         try:
             os.setsid()
             _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # the server dying takes the submission with it
@@ -150,14 +222,47 @@ class Server:
             os.dup2(null, 0)
             os.dup2(out_fd, 1)
             os.dup2(out_fd, 2)
-            os.closerange(3, 65536)  # the listener, other clients' sockets, the wake pipe
+            os.dup2(reply_fd, 3)
+            os.closerange(4, 65536)  # the listener, other clients' sockets, the wake pipe
+            request["result_fd"] = 3
             from bughunt.sandbox.runner import Limits, _preexec
 
-            _preexec(Limits(**request["limits"]))()
+            limits = Limits(**request["limits"])
+            if self.jailed:
+                self._enter_own_namespaces(limits)
+            _preexec(limits)()
             os.chdir(request["cwd"])
             self.child.serve(request, self.graders)
         finally:
             os._exit(70)
+
+    def _enter_own_namespaces(self, limits) -> None:
+        """Fresh user, mount and pid namespaces, a tmpfs, a pids cgroup; then fork: the
+        submission runs as pid 1 of the new pid namespace, without capabilities, and this
+        process only waits for it and passes its status on."""
+        from bughunt.sandbox import jail
+
+        cgroup = f"{self.cgroup}/run-{os.getpid()}" if self.cgroup else None
+        try:
+            jail.isolate_child(limits.file_mb, cgroup)
+            pid = os.fork()
+        except OSError as exc:
+            os.write(2, f"bughunt: the run's jail could not be set up: {exc}\n".encode())
+            os._exit(ISOLATION_FAILED)
+        if pid:
+            for fd in range(4):
+                os.close(fd)
+            _, status = os.waitpid(pid, 0)
+            if os.WIFSIGNALED(status):
+                sig = os.WTERMSIG(status)
+                signal.signal(sig, signal.SIG_DFL)
+                os.kill(os.getpid(), sig)
+                os._exit(128 + sig)
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(1 if code == ISOLATION_FAILED else code)
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        os.setsid()
+        jail.drop_privileges()
 
     @staticmethod
     def _reply(conn: socket.socket, data: dict) -> None:
@@ -178,8 +283,17 @@ class Server:
             conn = self.running.pop(pid, None)
             if conn is not None:
                 finished = True
+                try:
+                    self.sel.unregister(conn)
+                except (KeyError, ValueError):
+                    pass
                 self._reply(conn, {"status": status})
                 conn.close()
+                if self.cgroup:
+                    try:
+                        os.rmdir(f"{self.cgroup}/run-{pid}")
+                    except OSError:
+                        pass  # swept with the server's cgroup
         if finished:
             self._kill_orphans()
 
@@ -231,7 +345,7 @@ def main() -> None:
     for name in config.get("probes", ()):
         if name.startswith(PROBE_PACKAGE) and name.endswith("probes"):
             importlib.import_module(name)
-    server = Server(config["socket"], config["graders"])
+    server = Server(config["listen_fd"], config["graders"], config.get("jailed", False), config.get("cgroup"))
     # Keep the imported objects out of later collections so forked children share their pages.
     gc.collect()
     gc.freeze()

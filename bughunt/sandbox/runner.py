@@ -40,7 +40,9 @@ class Limits:
 class RunResult:
     """What came back from one sandboxed run. `outcome` is 'ok' only if the child finished."""
 
-    outcome: str  # ok | timeout | flood | crash | exited | memory | internal
+    #: ok | timeout | flood | crash | exited | memory | tampered (the submission's doing) |
+    #: internal (the grading machinery's: never stored as a result, regraded on a rerun)
+    outcome: str
     observations: dict | None = None
     output: str = ""
     returncode: int | None = None
@@ -64,12 +66,11 @@ def _preexec(limits: Limits):
     return apply
 
 
-def _child_env(marker: str) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k in ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
-    }
+def _child_env(marker: str, jailed: bool = False) -> dict:
+    keep = ("PATH", "LANG", "LC_ALL") if jailed else ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    if jailed:
+        env.update(HOME="/tmp", TMPDIR="/tmp")
     env.update(
         BUGHUNT_SANDBOX=marker,
         PYTHONHASHSEED="0",
@@ -121,27 +122,96 @@ def _drain(stream, cap: int, sink: list, flooded: threading.Event, on_flood) -> 
             on_flood()
 
 
-def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits(), seed: int | None = None) -> RunResult:
+def _read_capped(fd: int, cap: int, sink: list, over: threading.Event) -> None:
+    """Read the child's reply from its pipe, keeping at most `cap` bytes: a reply's size is
+    capped before anything parses it."""
+    total = 0
+    with os.fdopen(fd, "rb", buffering=0) as stream:
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                return
+            total += len(chunk)
+            if total <= cap:
+                sink.append(chunk)
+            else:
+                over.set()
+                sink.clear()
+                while stream.read(65536):  # drain so the writer is not stuck; keep nothing
+                    pass
+                return
+
+
+def _legacy_files(grader_path: Path) -> list[str]:
+    """What a legacy (unsplit) grader needs to load in a jail: its file and its folder's
+    private helpers (`_*.py`). Split graders need none of this."""
+    path = Path(grader_path).resolve()
+    return [str(path)] + sorted(str(p) for p in path.parent.glob("_*.py"))
+
+
+def run_probe(
+    grader_path: Path,
+    student_path: Path,
+    limits: Limits = Limits(),
+    seed: int | None = None,
+    jail: bool | None = None,
+) -> RunResult:
+    """One cold run: a fresh interpreter in a fresh jail (bubblewrap) when one is available;
+    without one (`jail=False`, or none on this machine) a limited process as before."""
+    from . import jail as jails
+
+    jailed = jails.available() if jail is None else bool(jail)
+    if not jailed and jail is None:
+        jails.notice_once()
     token = secrets.token_hex(16)
     marker = secrets.token_hex(8)
-    workdir = Path(tempfile.mkdtemp(prefix="bughunt-run-"))
-    result_path = workdir / f"result-{token}.json"
-    request = json.dumps(request_for(grader_path, student_path, result_path, token, seed))
+    workdir = None if jailed else Path(tempfile.mkdtemp(prefix="bughunt-run-"))
+    student_dir = jails.SUBMISSION_DIR if jailed else str(workdir / "submission")
+    try:
+        request = request_for(grader_path, student_path, token, seed, student_dir=student_dir)
+    except BaseException:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    reply_r, reply_w = os.pipe()
+    request["result_fd"] = reply_w
+    request["nproc"] = jails.NPROC if jailed else None
+    boot = [sys.executable, "-I", "-c", _BOOT.format(p=_PKG_PARENT)]
+    cgroup = None
+    preexec = _preexec(limits)
+    if jailed:
+        cgroup = jails.PidsCgroup(f"bughunt-run-{token[:12]}", jails.NPROC)
+        extra = [] if request.get("probe") else _legacy_files(grader_path)
+        argv = jails.bwrap_argv(boot, tmp_mb=limits.file_mb, extra_ro=extra)
+        join, limit = cgroup.join_fn(), preexec
+
+        def preexec() -> None:  # noqa: F811 (the jailed variant)
+            join()
+            limit()
+    else:
+        argv = boot
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT.format(p=_PKG_PARENT)],
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            cwd=workdir,
-            env=_child_env(marker),
-            preexec_fn=_preexec(limits),
+            cwd=workdir if workdir is not None else "/",
+            env=_child_env(marker, jailed),
+            preexec_fn=preexec,
             start_new_session=True,
+            pass_fds=(reply_w,),
         )
     except OSError as exc:
-        shutil.rmtree(workdir, ignore_errors=True)
+        os.close(reply_r)
+        os.close(reply_w)
+        if cgroup is not None:
+            cgroup.remove()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
         return RunResult("internal", detail=f"could not start the sandbox: {exc}")
+    os.close(reply_w)
 
     chunks: list[bytes] = []
     flooded = threading.Event()
@@ -151,8 +221,12 @@ def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits(), 
         daemon=True,
     )
     reader.start()
+    reply: list[bytes] = []
+    oversized = threading.Event()
+    replier = threading.Thread(target=_read_capped, args=(reply_r, MAX_REPLY_BYTES, reply, oversized), daemon=True)
+    replier.start()
     try:
-        proc.stdin.write(request.encode())
+        proc.stdin.write(json.dumps(request).encode())
         proc.stdin.close()
     except BrokenPipeError:
         pass
@@ -161,34 +235,49 @@ def run_probe(grader_path: Path, student_path: Path, limits: Limits = Limits(), 
         proc.wait(timeout=limits.timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-    _kill_group(proc.pid)
+    _kill_group(proc.pid)  # jailed: bwrap's pid 1 dies with it, and the whole pid namespace
     proc.wait()
-    leftovers = _kill_marked(marker)
+    leftovers = 0
+    if cgroup is not None:
+        cgroup.remove()
+    if not jailed:
+        leftovers = _kill_marked(marker)
     reader.join(timeout=2)
+    replier.join(timeout=2)
     duration = time.monotonic() - start
+    returncode = proc.returncode
+    if jailed and returncode is not None and returncode > 128:
+        returncode = -(returncode - 128)  # bwrap reports a signal as 128 + its number
     try:
         return interpret(
-            returncode=proc.returncode,
+            returncode=returncode,
             timed_out=timed_out,
             flooded=flooded.is_set(),
             output=b"".join(chunks).decode("utf-8", "replace"),
-            result_path=result_path,
+            reply=None if oversized.is_set() else b"".join(reply),
+            oversized=oversized.is_set(),
             token=token,
             duration=duration,
             leftovers=leftovers,
         )
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
-def request_for(grader_path: Path, student_path: Path, result_path: Path, token: str, seed: int | None = None) -> dict:
+def request_for(grader_path: Path, student_path: Path, token: str, seed: int | None = None, *, student_dir: str) -> dict:
     """What the child is told. For a grader split into probe and judge, that is the probe's
-    name, its config and the hidden inputs built here: never the grader's path."""
+    name, its config and the hidden inputs built here: never the grader's path. The
+    submission's source travels in the request; the child writes it to `student_dir` (its
+    own private folder) and loads it from there."""
+    import base64
+
     from ..grader import hidden_cases, load_grader
 
+    student_path = Path(student_path)
     request = {
-        "student": str(Path(student_path).resolve()),
-        "result": str(result_path),
+        "student": f"{student_dir}/{student_path.name}",
+        "source": base64.b64encode(student_path.read_bytes()).decode("ascii"),
         "token": token,
     }
     grader = load_grader(grader_path)
@@ -199,45 +288,60 @@ def request_for(grader_path: Path, student_path: Path, result_path: Path, token:
     return request
 
 
+def _tampered_outcome() -> str:
+    """"tampered" once grading knows how to word it; until then "crash", whose message
+    shows the detail. Never "internal": a malformed reply is the submission's doing."""
+    try:
+        from ..grading import _OUTCOME_REASONS
+    except ImportError:
+        return "crash"
+    return "tampered" if "tampered" in _OUTCOME_REASONS else "crash"
+
+
 def interpret(
     *,
     returncode: int | None,
     timed_out: bool,
     flooded: bool,
     output: str,
-    result_path: Path,
+    reply: bytes | None,
     token: str,
     duration: float,
     leftovers: int = 0,
+    oversized: bool = False,
 ) -> RunResult:
-    """Turn how the child ended, and the result file it left, into a RunResult.
+    """Turn how the child ended, and the reply it sent on its result pipe, into a RunResult.
 
-    `returncode` follows subprocess conventions: negative for a signal."""
+    `returncode` follows subprocess conventions: negative for a signal. Nothing the child
+    sends is trusted: its size is capped before parsing and its depth while parsing; a
+    malformed reply is the submission's doing ("tampered"), never the grader's failure."""
     res = RunResult("ok", output=output, returncode=returncode, duration=duration, leftovers_killed=leftovers)
-    try:
-        if flooded:
-            res.outcome = "flood"
-        elif timed_out:
-            res.outcome = "timeout"
-        elif result_path.is_file():
-            if result_path.stat().st_size > MAX_REPLY_BYTES:
-                raise wire.WireError(f"the reply is larger than {MAX_REPLY_BYTES // 2**20} MB")
-            obs = wire.loads(result_path.read_text(encoding="utf-8"))
+    tampered = _tampered_outcome()
+    if flooded:
+        res.outcome = "flood"
+    elif timed_out:
+        res.outcome = "timeout"
+    elif oversized:
+        res.outcome, res.detail = tampered, f"sent back a reply larger than {MAX_REPLY_BYTES // 2**20} MB"
+    elif reply:
+        try:
+            obs = wire.loads(reply.decode("utf-8"))
+        except (UnicodeDecodeError, wire.WireError) as exc:
+            res.outcome, res.detail = tampered, f"sent back an unreadable reply ({str(exc)[:80]})"
+        else:
             if not isinstance(obs, dict) or obs.get("token") != token:
-                res.outcome, res.detail = "internal", "the grading process returned a malformed result"
+                res.outcome, res.detail = tampered, "sent back a reply that is not the grader's"
             else:
                 res.observations = obs
-        elif returncode is not None and returncode < 0:
-            sig = -returncode
-            res.outcome = "memory" if sig == signal.SIGKILL and "MemoryError" in output else "crash"
-            res.detail = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-            if sig == signal.SIGXCPU:
-                res.outcome = "timeout"
-            if sig == signal.SIGXFSZ:
-                res.outcome = "flood"
-        else:
-            res.outcome = "exited"
-            res.detail = f"exit status {returncode}"
-    except (OSError, wire.WireError) as exc:
-        res.outcome, res.detail = "internal", f"unreadable result: {exc}"
+    elif returncode is not None and returncode < 0:
+        sig = -returncode
+        res.outcome = "memory" if sig == signal.SIGKILL and "MemoryError" in output else "crash"
+        res.detail = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        if sig == signal.SIGXCPU:
+            res.outcome = "timeout"
+        if sig == signal.SIGXFSZ:
+            res.outcome = "flood"
+    else:
+        res.outcome = "exited"
+        res.detail = f"exit status {returncode}"
     return res

@@ -20,7 +20,20 @@ import threading
 import time
 from pathlib import Path
 
-from .runner import _PKG_PARENT, Limits, RunResult, _child_env, _drain, _kill_group, _kill_marked, interpret, request_for
+from .runner import (
+    _PKG_PARENT,
+    MAX_REPLY_BYTES,
+    Limits,
+    RunResult,
+    _child_env,
+    _drain,
+    _kill_group,
+    _kill_marked,
+    _legacy_files,
+    _read_capped,
+    interpret,
+    request_for,
+)
 
 _BOOT = "import sys; sys.path.insert(0, {p!r}); from bughunt.sandbox.forkserver import main; main()"
 _START_TIMEOUT = 120.0
@@ -77,32 +90,88 @@ def _preload_for(graders) -> dict:
     return {"graders": sorted(legacy), "probes": sorted(probes)}
 
 
-class WarmSandbox:
-    """A running fork server with `graders` preloaded. Use as a context manager."""
+#: processes the whole warm server's jail may hold (each run also has jail.NPROC of its own)
+SERVER_NPROC = 4096
 
-    def __init__(self, graders: list[Path] = ()):
-        self.marker = secrets.token_hex(8)
+
+class WarmSandbox:
+    """A running fork server with `graders` preloaded. Use as a context manager.
+
+    `jail`: None uses a bubblewrap jail when the machine has one, True requires it, False
+    goes without. `restart()` replaces a server that died; clients keep working, since
+    the new server listens on the same socket path."""
+
+    def __init__(self, graders: list[Path] = (), jail: bool | None = None):
+        from . import jail as jails
+
+        self.graders = list(graders)
+        self.jailed = jails.available() if jail is None else bool(jail)
+        if self.jailed and not jails.available():
+            raise SandboxUnavailable(f"no jail: {jails.status()[1]}")
         self.home = Path(tempfile.mkdtemp(prefix="bughunt-warm-"))
         os.chmod(self.home, 0o700)
         self.sock_path = str(self.home / "server.sock")
-        self.log = open(self.home / "server.log", "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT.format(p=_PKG_PARENT)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            cwd=self.home,
-            env=_child_env(self.marker),
-            start_new_session=True,
-        )
-        config = {"socket": self.sock_path, **_preload_for(graders)}
+        self.client = WarmClient(self.sock_path, str(self.home), self.jailed)
+        self.restarts = 0
+        self.proc = None
+        self._start()
+
+    def _start(self) -> None:
+        from . import jail as jails
+
+        self.marker = secrets.token_hex(8)
+        try:
+            os.unlink(self.sock_path)
+        except FileNotFoundError:
+            pass
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.sock_path)
+        os.chmod(self.sock_path, 0o600)
+        listener.listen(128)
+        self.log = open(self.home / "server.log", "ab")
+        boot = [sys.executable, "-I", "-c", _BOOT.format(p=_PKG_PARENT)]
+        preload = _preload_for(self.graders)
+        config = {"listen_fd": listener.fileno(), "jailed": self.jailed, **preload}
+        self.cgroup = None
+        preexec = None
+        if self.jailed:
+            self.cgroup = jails.PidsCgroup(f"bughunt-warm-{self.marker}", SERVER_NPROC)
+            rw = []
+            if self.cgroup.path is not None:
+                rw = [(str(self.cgroup.path), jails.CGROUP_MOUNT)]
+                config["cgroup"] = jails.CGROUP_MOUNT
+            legacy = [f for g in preload["graders"] for f in _legacy_files(Path(g))]
+            argv = jails.bwrap_argv(boot, tmp_mb=64, extra_ro=legacy, extra_rw=rw)
+            preexec = self.cgroup.join_fn()
+        else:
+            argv = boot
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+                cwd="/" if self.jailed else self.home,
+                env=_child_env(self.marker, self.jailed),
+                start_new_session=True,
+                pass_fds=(listener.fileno(),),
+                preexec_fn=preexec,
+            )
+        finally:
+            listener.close()  # the server holds it now
         self.proc.stdin.write(json.dumps(config).encode() + b"\n")
         self.proc.stdin.flush()
         ready = self._wait_ready()
-        self.client = WarmClient(self.sock_path, str(self.home))
         if ready != b"ready\n":
+            tail = self._log_tail()
             self.close()
-            raise SandboxUnavailable(f"the grading server did not start: {self._log_tail()}")
+            raise SandboxUnavailable(f"the grading server did not start: {tail}")
+
+    def restart(self) -> None:
+        """Replace a dead (or stuck) server by a fresh one on the same socket path."""
+        self._stop()
+        self.restarts += 1
+        self._start()
 
     def _wait_ready(self) -> bytes:
         out: list[bytes] = []
@@ -125,9 +194,11 @@ class WarmSandbox:
         self.close()
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return self.proc is not None and self.proc.poll() is None
 
-    def close(self) -> None:
+    def _stop(self) -> None:
+        if self.proc is None:
+            return
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.close()  # EOF tells the server to kill its children and leave
@@ -137,12 +208,18 @@ class WarmSandbox:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        _kill_group(self.proc.pid)
+        _kill_group(self.proc.pid)  # jailed: bwrap's pid 1 dies, and every process of the jail
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        _kill_marked(self.marker)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        if not self.jailed:
+            _kill_marked(self.marker)
         self.log.close()
+
+    def close(self) -> None:
+        self._stop()
         shutil.rmtree(self.home, ignore_errors=True)
 
     def run(self, grader_path: Path, student_path: Path, limits: Limits = Limits(), seed: int | None = None) -> RunResult:
@@ -154,68 +231,103 @@ class WarmSandbox:
 class WarmClient:
     """Picklable handle on a running server, for worker processes that submit runs to it."""
 
-    def __init__(self, sock_path: str, home: str):
+    def __init__(self, sock_path: str, home: str, jailed: bool = False):
         self.sock_path = sock_path
         self.home = Path(home)
+        self.jailed = jailed
 
     def run(self, grader_path: Path, student_path: Path, limits: Limits = Limits(), seed: int | None = None) -> RunResult:
+        from . import jail as jails
+
         token = secrets.token_hex(16)
-        workdir = Path(tempfile.mkdtemp(prefix="run-", dir=self.home))
-        result_path = workdir / f"result-{token}.json"
-        request = request_for(grader_path, student_path, result_path, token, seed)
+        workdir = None if self.jailed else Path(tempfile.mkdtemp(prefix="run-", dir=self.home))
+        student_dir = jails.SUBMISSION_DIR if self.jailed else str(workdir / "submission")
+        try:
+            request = request_for(grader_path, student_path, token, seed, student_dir=student_dir)
+        except OSError as exc:
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
+            return RunResult("internal", detail=f"cannot read the submission ({exc.strerror or exc})")
         request.update(
-            cwd=str(workdir),
+            cwd=jails.JAIL_TMP if self.jailed else str(workdir),
+            nproc=jails.NPROC if self.jailed else None,
             limits={"timeout": limits.timeout, "memory_mb": limits.memory_mb,
                     "output_kb": limits.output_kb, "file_mb": limits.file_mb},
         )
         payload = json.dumps(request).encode()
-        read_fd, write_fd = os.pipe()
+        out_r, out_w = os.pipe()
+        reply_r, reply_w = os.pipe()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         start = time.monotonic()
         try:
             try:
+                sock.settimeout(_START_TIMEOUT)
                 sock.connect(self.sock_path)
-                socket.send_fds(sock, [struct.pack("!I", len(payload)) + payload], [write_fd])
+                socket.send_fds(sock, [struct.pack("!I", len(payload)) + payload], [out_w, reply_w])
             finally:
-                os.close(write_fd)
+                os.close(out_w)
+                os.close(reply_w)
             lines = _Lines(sock)
             first = lines.read(_START_TIMEOUT)
             if not first or "pid" not in first:
-                os.close(read_fd)
+                os.close(out_r)
+                os.close(reply_r)
                 return RunResult("internal", detail=f"the grading server refused the run: {first}")
-            return self._watch(first["pid"], lines, read_fd, limits, result_path, token, start)
+            return self._watch(sock, lines, out_r, reply_r, limits, token, start)
         except (OSError, TimeoutError, ValueError) as exc:
+            for fd in (out_r, reply_r):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
             return RunResult("internal", detail=f"lost contact with the grading server ({type(exc).__name__})")
         finally:
             sock.close()
-            shutil.rmtree(workdir, ignore_errors=True)
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
 
-    def _watch(self, pid, lines, read_fd, limits, result_path, token, start) -> RunResult:
+    def _watch(self, sock, lines, out_r, reply_r, limits, token, start) -> RunResult:
+        from . import forkserver
+
+        def stop() -> None:
+            try:
+                sock.send(b"k")  # the server kills the run
+            except OSError:
+                pass
+
         chunks: list[bytes] = []
         flooded = threading.Event()
         reader = threading.Thread(
             target=_drain_fd,
-            args=(read_fd, limits.output_kb * 1024, chunks, flooded, lambda: _kill_group(pid)),
+            args=(out_r, limits.output_kb * 1024, chunks, flooded, stop),
             daemon=True,
         )
         reader.start()
+        reply: list[bytes] = []
+        oversized = threading.Event()
+        replier = threading.Thread(target=_read_capped, args=(reply_r, MAX_REPLY_BYTES, reply, oversized), daemon=True)
+        replier.start()
         timed_out = False
         try:
             done = lines.read(limits.timeout)
         except TimeoutError:
             timed_out = True
-            _kill_group(pid)
+            stop()
             done = lines.read(_REAP_GRACE)
-        _kill_group(pid)  # whatever the submission left in its session
         reader.join(timeout=2)
-        status = done.get("status") if done else None
-        returncode = os.waitstatus_to_exitcode(status) if status is not None else -signal.SIGKILL
+        replier.join(timeout=2)
+        if done is None or "status" not in done:
+            return RunResult("internal", detail="lost contact with the grading server (it stopped during the run)")
+        returncode = os.waitstatus_to_exitcode(done["status"])
+        if self.jailed and returncode == forkserver.ISOLATION_FAILED:
+            return RunResult("internal", detail="the run's jail could not be set up")
         return interpret(
             returncode=returncode,
             timed_out=timed_out,
             flooded=flooded.is_set(),
             output=b"".join(chunks).decode("utf-8", "replace"),
-            result_path=result_path,
+            reply=None if oversized.is_set() else b"".join(reply),
+            oversized=oversized.is_set(),
             token=token,
             duration=time.monotonic() - start,
         )

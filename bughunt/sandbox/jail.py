@@ -1,0 +1,377 @@
+"""The jail every graded run happens in: bubblewrap (`bwrap`, the sandbox Flatpak uses).
+
+Each jail gets:
+
+- a read-only view of the Python runtime, its packages and the bughunt package, and
+  nothing else of the host: no grader tree, result store, `--out`, instructor bundle,
+  other submissions or home folder;
+- one private, size-capped tmpfs at /tmp as its only writable place (its working folder);
+- no network, and its own user, pid, ipc, uts and mount namespaces: the run ends by
+  killing the namespace's first process, which takes every process of the run with it;
+- an unprivileged uid (65534) with no capabilities and no new privileges;
+- a process limit: a pids cgroup of its own when the grader runs as root (RLIMIT_NPROC
+  is not enforced for processes that are root outside their user namespace), else
+  RLIMIT_NPROC, which the kernel counts per user namespace.
+
+The warm fork server runs inside one such jail; each child it forks enters fresh user,
+mount and pid namespaces of its own (`isolate_child`), with its own tmpfs and a pids
+cgroup of its own, and drops every capability before it loads the submission.
+
+When no jail is available (no bwrap, no user namespaces, not Linux), `available()` says
+why; `bughunt check` then runs as before with a one-line notice, and `bughunt grade`
+refuses to grade other people's code unless told `--no-jail`.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+#: the uid and gid a jailed run has (nobody)
+JAIL_UID = 65534
+#: the only writable place inside a jail, and its working folder
+JAIL_TMP = "/tmp"
+#: where the submission's source is written inside the run's own tmpfs
+SUBMISSION_DIR = "/tmp/submission"
+#: processes (threads included) one run may have at once
+NPROC = 64
+#: where a warm server sees the pids cgroup it creates each child's cgroup in
+CGROUP_MOUNT = "/.bughunt-cgroup"
+
+_PKG_DIR = Path(__file__).resolve().parents[1]  # .../bughunt
+_PROJECT = _PKG_DIR.parent
+_lock = threading.Lock()
+_status: tuple[bool, str] | None = None
+_noticed = False
+
+
+def _bwrap() -> str | None:
+    return shutil.which("bwrap")
+
+
+def _ancestor_or_same(a: Path, b: Path) -> bool:
+    """True if `a` is `b` or one of its parents."""
+    try:
+        b.relative_to(a)
+        return True
+    except ValueError:
+        return False
+
+
+def runtime_paths() -> list[str]:
+    """What a jail sees, read-only: the interpreter, the standard library, site-packages
+    and the bughunt package. Never an ancestor of the project (that would show the graders)."""
+    prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    paths: set[Path] = set(prefixes)
+    for entry in sys.path:
+        if not entry:
+            continue
+        p = Path(entry).resolve()
+        if not p.exists():
+            continue
+        if any(_ancestor_or_same(pre, p) for pre in prefixes) or p.name in ("site-packages", "dist-packages"):
+            paths.add(p)
+    exe = Path(sys.executable)
+    paths.add(exe.resolve().parent)
+    paths = {p for p in paths if not _ancestor_or_same(p, _PROJECT / "graders") and p != Path("/")}
+    paths.add(_PKG_DIR)
+    # Drop paths inside another bound path (bound already) to keep the command short.
+    ordered = sorted(paths, key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for p in ordered:
+        if not any(_ancestor_or_same(k, p) for k in kept):
+            kept.append(p)
+    return [str(p) for p in kept]
+
+
+def _system_args() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for f in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf"):
+        if os.path.exists(f):
+            args += ["--ro-bind", f, f]
+    return args
+
+
+def bwrap_argv(
+    command: list[str],
+    *,
+    tmp_mb: int = 64,
+    extra_ro: list[str] = (),
+    extra_rw: list[tuple[str, str]] = (),
+) -> list[str]:
+    """The bwrap command line that runs `command` in a fresh jail."""
+    bwrap = _bwrap()
+    if bwrap is None:
+        raise RuntimeError("bwrap is not installed")
+    args = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--uid", str(JAIL_UID),
+        "--gid", str(JAIL_UID),
+        "--cap-drop", "ALL",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname", "sandbox",
+        *_system_args(),
+        "--proc", "/proc",
+        "--dev", "/dev",
+    ]
+    for p in runtime_paths() + [str(Path(p).resolve()) for p in extra_ro]:
+        args += ["--ro-bind", p, p]
+    for src, dest in extra_rw:
+        args += ["--bind", src, dest]
+    args += ["--size", str(max(1, int(tmp_mb)) * 2**20), "--tmpfs", JAIL_TMP, "--chdir", JAIL_TMP]
+    return args + ["--", *command]
+
+
+def _probe() -> tuple[bool, str]:
+    if not sys.platform.startswith("linux"):
+        return False, f"no jail on {sys.platform}: bubblewrap needs Linux"
+    if _bwrap() is None:
+        return False, "bubblewrap (bwrap) is not installed"
+    try:
+        cmd = bwrap_argv([sys.executable, "-I", "-c", "import os; print(os.getuid())"], tmp_mb=1)
+        out = subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return False, f"bubblewrap does not start ({exc})"
+    if out.returncode != 0 or out.stdout.strip() != str(JAIL_UID).encode():
+        err = out.stderr.decode(errors="replace").strip().splitlines()
+        return False, f"bubblewrap cannot create a jail here ({err[-1] if err else 'exit ' + str(out.returncode)})"
+    return True, "bubblewrap"
+
+
+def status() -> tuple[bool, str]:
+    """(available, why not): tried once per process. BUGHUNT_NO_JAIL=1 turns it off."""
+    global _status
+    with _lock:
+        if _status is None:
+            if os.environ.get("BUGHUNT_NO_JAIL") == "1":
+                _status = (False, "the jail was turned off (BUGHUNT_NO_JAIL=1)")
+            else:
+                _status = _probe()
+        return _status
+
+
+def available() -> bool:
+    return status()[0]
+
+
+NOT_ISOLATED = "grades were not isolated: submissions ran without a jail ({why})"
+
+
+def notice_once() -> None:
+    """One line on stderr, once per process, when a run goes without a jail."""
+    global _noticed
+    if _noticed:
+        return
+    _noticed = True
+    why = status()[1]
+    print(f"bughunt: note: running your code without a jail ({why}); see docs/JAIL.md", file=sys.stderr)
+
+
+# --- process limit: a pids cgroup (root) ---------------------------------------------
+_PIDS_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
+
+
+def _pids_root() -> Path | None:
+    """Our own cgroup in the cgroup v1 pids hierarchy, if we may create cgroups in it (root)."""
+    if os.geteuid() != 0:
+        return None
+    base = Path("/sys/fs/cgroup/pids")
+    if not (base / "cgroup.procs").is_file():
+        return None  # no v1 pids hierarchy (cgroup v2 needs delegation): RLIMIT_NPROC applies
+    rel = "/"
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if "pids" in controllers.split(","):
+                rel = path
+    except (OSError, ValueError):
+        pass
+    root = base / rel.lstrip("/")
+    return root if os.access(root, os.W_OK) else None
+
+
+class PidsCgroup:
+    """A pids cgroup of its own (cgroup v1 pids hierarchy, as root), or nothing."""
+
+    def __init__(self, name: str, limit: int):
+        self.path: Path | None = None
+        _sweep()
+        root = _pids_root()
+        if root is None:
+            return
+        try:
+            path = root / name
+            path.mkdir()
+            (path / "pids.max").write_text(str(limit))
+            self.path = path
+        except OSError:
+            self.path = None
+
+    def join_fn(self):
+        """A preexec_fn that moves the new process into this cgroup before it execs."""
+        procs = None if self.path is None else str(self.path / "cgroup.procs")
+
+        def join() -> None:
+            if procs is not None:
+                fd = os.open(procs, os.O_WRONLY)
+                try:
+                    os.write(fd, b"0")
+                finally:
+                    os.close(fd)
+
+        return join
+
+    def kill_all(self) -> None:
+        if self.path is None:
+            return
+        import signal
+
+        for _ in range(20):
+            pids = self._pids()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def _pids(self) -> list[int]:
+        pids: list[int] = []
+        for f in self.path.rglob("cgroup.procs"):
+            try:
+                pids += [int(x) for x in f.read_text().split()]
+            except (OSError, ValueError):
+                pass
+        return pids
+
+    def remove(self) -> None:
+        """Kill what is left and remove the cgroup; one still busy (a process not yet
+        reaped) is retried later, and at exit, without making anyone wait."""
+        if self.path is None:
+            return
+        self.kill_all()
+        _pending.append(self.path)
+        self.path = None
+        _sweep()
+
+
+_pending: list[Path] = []
+
+
+def _sweep(wait: float = 0.0) -> None:
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        for path in list(_pending):
+            subs = sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) if path.exists() else []
+            try:
+                for sub in subs:
+                    sub.rmdir()
+                path.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                continue
+            _pending.remove(path)
+        if not _pending or time.monotonic() >= deadline:
+            return
+        time.sleep(0.05)
+
+
+import atexit  # noqa: E402
+
+atexit.register(lambda: _sweep(wait=5.0))
+
+
+# --- inside a warm server's jail: each forked child gets namespaces of its own ------
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWPID = 0x20000000
+_MS_REC = 0x4000
+_MS_PRIVATE = 1 << 18
+_MS_NOSUID = 2
+_MS_NODEV = 4
+_PR_CAPBSET_DROP = 24
+_PR_SET_NO_NEW_PRIVS = 38
+
+
+class IsolationError(OSError):
+    pass
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise IsolationError(err, f"{what}: {os.strerror(err)}")
+
+
+def _write(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def isolate_child(tmp_mb: int, cgroup: str | None = None, nproc: int = NPROC) -> None:
+    """In a child just forked by the warm server: join a pids cgroup of its own, enter new
+    user, mount and pid namespaces, mount a private tmpfs on /tmp and hide /proc and the
+    cgroup folder. The caller must then fork: that child is pid 1 of the new namespace."""
+    libc = _libc()
+    if cgroup:
+        try:
+            os.mkdir(cgroup)
+            _write(os.path.join(cgroup, "pids.max"), str(nproc))
+            _write(os.path.join(cgroup, "cgroup.procs"), "0")
+        except OSError as exc:
+            raise IsolationError(exc.errno or 1, f"pids cgroup: {exc}") from None
+    uid, gid = os.getuid(), os.getgid()
+    _check(libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWPID), "unshare")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    opts = f"size={max(1, int(tmp_mb))}m,mode=1777".encode()
+    _check(libc.mount(b"tmpfs", JAIL_TMP.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, opts), "tmpfs on /tmp")
+    _check(libc.mount(b"tmpfs", b"/proc", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=4k,mode=555"), "hide /proc")
+    if os.path.isdir(CGROUP_MOUNT):
+        _check(libc.mount(b"tmpfs", CGROUP_MOUNT.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=4k,mode=555"), "hide cgroup")
+
+
+def drop_privileges() -> None:
+    """Drop every capability (bounding, effective, permitted, inheritable, ambient) and set
+    no-new-privileges: what the submission runs with."""
+    libc = _libc()
+    libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    for cap in range(64):
+        if libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break
+    libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (Data * 2)()
+    _check(libc.capset(ctypes.byref(header), data), "capset")
