@@ -55,10 +55,10 @@ def _bundle_exercise(config, file_path: Path):
 
 
 def pytest_collect_file(file_path: Path, parent):
-    if file_path.suffix != ".py":
+    if file_path.suffix not in (".py", ".ipynb"):
         return None
     exercise = None
-    if "exercises" in file_path.parts:
+    if file_path.suffix == ".py" and "exercises" in file_path.parts:
         exercise = _index(parent.config, file_path.parent).get(file_path.resolve())
     if exercise is None:
         exercise = _bundle_exercise(parent.config, file_path)
@@ -83,9 +83,10 @@ class ExerciseItem(pytest.Item):
         self.add_marker(pytest.mark.bughunt)
 
     def runtest(self):
-        from .grading import grade
+        from .workspace import grade_file
 
-        verdict = grade(self.exercise, self.path)
+        verdict = grade_file(self.exercise, self.path)
+        _record(self.exercise, self.path, verdict.status)
         self.user_properties.append(("verdict", verdict.to_dict()))
         if verdict.status != "pass":
             raise VerdictFailure(verdict)
@@ -101,6 +102,20 @@ class ExerciseItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"bughunt: {self.exercise.id}"
+
+
+def _record(exercise, path: Path, status: str) -> None:
+    """Keep the verdict in the same progress store as `bughunt check`, so `bughunt list`
+    counts a pass under pytest too. Progress is a convenience: a failure here is ignored."""
+    try:
+        from .workspace import context, record
+
+        ctx = context(Path(path).parent)
+        mine = ctx.files.get(exercise.id)
+        if mine is not None and Path(mine).resolve() == Path(path).resolve():
+            record(ctx, exercise, Path(path), status)
+    except Exception:
+        pass
 
 
 def pytest_configure(config):
