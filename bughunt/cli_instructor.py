@@ -103,12 +103,19 @@ def assign(set_spec: str, out: Path, roster: Path | None, seed: int, sets_file: 
 @click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder for the results.")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Roster CSV (default: the instructor bundle's).")
 @click.option("-j", "--jobs", type=int, default=None, help="Parallel graders (default: all cores).")
+@click.option(
+    "--no-jail",
+    is_flag=True,
+    help="Grade even without a jail (bubblewrap); every report then says the grades were not isolated.",
+)
 @_SETS_OPTION
-def grade_cmd(submissions: Path, set_spec: str, out: Path, roster: Path | None, jobs: int | None, sets_file: Path | None) -> None:
+def grade_cmd(
+    submissions: Path, set_spec: str, out: Path, roster: Path | None, jobs: int | None, no_jail: bool, sets_file: Path | None
+) -> None:
     """Grade every student's submission (a folder per student, or an LMS zip) and write the gradebook,
     feedback, Gradescope results.json files and a summary to --out. Rerun to resume after a stop."""
     from .batch.ingest import SubmissionsError
-    from .batch.run import grade_class, latency_stats
+    from .batch.run import JailRequired, grade_class, latency_stats
     from .batch.summary import build_summary, render_summary
 
     if submissions.is_dir() and out.resolve().is_relative_to(submissions.resolve()):
@@ -119,9 +126,23 @@ def grade_cmd(submissions: Path, set_spec: str, out: Path, roster: Path | None, 
     students = _roster(roster)
     err = _console(stderr=True)
     try:
-        result = grade_class(bugset, submissions, out, students, jobs=jobs, console=err)
+        result = grade_class(bugset, submissions, out, students, jobs=jobs, console=err, jail=False if no_jail else None)
     except SubmissionsError as exc:
         raise click.UsageError(str(exc)) from None
+    except JailRequired as exc:
+        raise click.UsageError(
+            f"no jail to grade other people's code in: {exc}. Install bubblewrap (Debian/Ubuntu: "
+            "apt-get install bubblewrap; Fedora: dnf install bubblewrap; see docs/JAIL.md), or pass "
+            "--no-jail to grade without isolation (every report will say so)"
+        ) from None
+    if not result.isolated:
+        err.print("warning: graded WITHOUT a jail (--no-jail): the grades were not isolated", markup=False)
+    if result.not_graded:
+        err.print(
+            f"{result.not_graded} file(s) could not be graded because the grading machinery failed; "
+            "they are not stored: rerun the same command to regrade them",
+            markup=False,
+        )
     for refusal in result.refused:
         err.print(f"refused {refusal.entry}: {refusal.reason}", markup=False)
     render_summary(_console(), build_summary(bugset, result.reports))

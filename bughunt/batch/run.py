@@ -5,7 +5,12 @@ Speed comes from two pools. Worker processes (one per core) run the trusted part
 grade, libcst included, in parallel; every submission's code runs in its own process
 forked from one warm server that has numpy, scikit-learn and the graders imported.
 Only this process writes results, each as soon as it arrives, so a kill loses at most
-the exercises in flight.
+the exercises in flight; the result store is in a folder no jailed run can see.
+
+No submission can break the batch: a dead warm server is restarted, a main-loop watchdog
+gives each file a deadline, a killed or stuck worker costs only its own file, and a
+failure of the grading machinery ("internal") is never stored as a result: the file is
+retried once, and if it still cannot be graded its row says so and a rerun regrades it.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +32,19 @@ from .progress_view import BatchProgress
 from .store import ResultStore, fingerprint
 
 WORK_DIR = ".bughunt"
+#: how long past its own time limit a file may take (static checks, queueing) before the
+#: watchdog gives up on it; generous, so that a loaded machine never trips it
+WATCHDOG_GRACE = 300.0
+#: tries per file when the grading machinery (not the submission) fails
+TRIES = 2
+NOT_ISOLATED_NOTE = (
+    "These grades were not isolated: submissions ran without a jail (--no-jail), so one "
+    "submission could have affected another's grade."
+)
+
+
+class JailRequired(Exception):
+    """Grading other people's code needs a jail; there is none and --no-jail was not given."""
 
 
 @dataclass
@@ -46,6 +65,9 @@ class BatchResult:
     latencies: list[float] = field(default_factory=list)
     refused: list = field(default_factory=list)
     out: Path | None = None
+    isolated: bool = True
+    not_graded: int = 0  # files the grading machinery failed on: not stored, regraded on a rerun
+    restarts: int = 0
 
 
 # --- worker side -------------------------------------------------------------------------
@@ -70,10 +92,19 @@ def _grade_task(exercise: Exercise, file: str, shown: str, limits) -> dict:
     from ..grading import grade
 
     started = time.monotonic()
-    verdict = grade(exercise, Path(file), limits=limits, runner=_CLIENT.run, display=shown)
+    outcomes: list[str] = []
+
+    def run(*args, **kwargs):
+        result = _CLIENT.run(*args, **kwargs)
+        outcomes.append(result.outcome)
+        return result
+
+    verdict = grade(exercise, Path(file), limits=limits, runner=run, display=shown)
     record = verdict.to_dict()
     record["lines"] = verdict.lines()
     record["latency"] = round(time.monotonic() - started, 4)
+    if "internal" in outcomes or (verdict.status == "error" and "the grader itself failed" in (verdict.reason or "")):
+        record["infrastructure"] = True
     return record
 
 
@@ -107,9 +138,18 @@ def grade_class(
     jobs: int | None = None,
     console: Console | None = None,
     write_outputs: bool = True,
+    jail: bool | None = None,
 ) -> BatchResult:
+    """`jail`: None grades in a jail and raises JailRequired when there is none; False
+    grades without one (`--no-jail`), and every report then says so."""
+    from ..sandbox import jail as jails
     from . import ingest
 
+    if jail is None:
+        ok, why = jails.status()
+        if not ok:
+            raise JailRequired(why)
+        jail = True
     started = time.monotonic()
     console = console or Console(stderr=True)
     out = Path(out)
@@ -135,55 +175,158 @@ def grade_class(
     total = reused + len(tasks)
     if reused:
         console.print(f"resuming: {reused} of {total} exercises already graded, {len(tasks)} to grade", markup=False)
-    latencies = _run(tasks, bugset, store, jobs, console, total, reused)
+    failed: dict[tuple[str, str], dict] = {}
+    latencies, restarts = _run(tasks, bugset, store, jobs, console, total, reused, jail, failed)
 
-    reports = assemble(bugset, students, by_key, store, roster is not None)
-    result = BatchResult(reports, len(tasks), reused, time.monotonic() - started, latencies, collected.refused, out)
+    reports = assemble(bugset, students, by_key, store, roster is not None, failed)
+    if not jail:
+        for report in reports:
+            report.notes.insert(0, NOT_ISOLATED_NOTE)
+    result = BatchResult(
+        reports, len(tasks), reused, time.monotonic() - started, latencies, collected.refused, out,
+        isolated=bool(jail), not_graded=len(failed), restarts=restarts,
+    )
     if write_outputs:
         write_all(bugset, result, out)
     return result
 
 
-def _run(tasks: list[Task], bugset: BugSet, store: ResultStore, jobs: int | None, console, total: int, reused: int) -> list[float]:
+def _run(tasks, bugset, store, jobs, console, total, reused, jail=True, failed=None) -> tuple[list[float], int]:
+    """Grade `tasks`; store each result as it lands. Files the machinery failed on go to
+    `failed` (by (student, exercise)), never to the store."""
     if not tasks:
-        return []
+        return [], 0
     from ..sandbox.warm import WarmSandbox
 
+    failed = {} if failed is None else failed
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     graders = sorted({t.exercise.grader_path for t in tasks})
     latencies: list[float] = []
-    # Spawned (not forked) workers: this process runs threads (the progress bar) and forking
-    # a threaded process can copy a held lock into the child.
-    ctx = multiprocessing.get_context("spawn")
-    with WarmSandbox(graders) as server, BatchProgress(total, console, already=reused) as bar:
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(server.client,)) as pool:
-            pending = {}
-            queue = list(tasks)
-            # Feed the pool a little ahead of the workers, so a kill leaves few tasks in flight.
-            while queue or pending:
-                while queue and len(pending) < jobs * 2:
-                    t = queue.pop(0)
-                    fut = pool.submit(_grade_task, t.exercise, str(t.file), t.shown, bugset.limits_for(t.exercise))
-                    pending[fut] = t
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+    with WarmSandbox(graders, jail=jail) as server, BatchProgress(total, console, already=reused) as bar:
+        loop = _Loop(tasks, bugset, store, jobs, server, bar, latencies, failed)
+        loop.run()
+        return latencies, server.restarts
+
+
+class _Loop:
+    """The main loop: feeds the workers, stores results, restarts what breaks."""
+
+    def __init__(self, tasks, bugset, store, jobs, server, bar, latencies, failed):
+        self.queue = [(t, 0) for t in tasks]
+        self.bugset, self.store, self.jobs, self.server = bugset, store, jobs, server
+        self.bar, self.latencies, self.failed = bar, latencies, failed
+        self.pool = None
+
+    def _new_pool(self) -> None:
+        # Spawned (not forked) workers: this process runs threads (the progress bar) and
+        # forking a threaded process can copy a held lock into the child.
+        ctx = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.server.client,))
+
+    def _kill_pool(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                proc.kill()
+            except (OSError, AttributeError):
+                pass
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except Exception:
+            pass
+
+    def run(self) -> None:
+        pending: dict = {}  # future -> (task, tries, deadline)
+        self._new_pool()
+        try:
+            while self.queue or pending:
+                self._keep_server()
+                while self.queue and len(pending) < self.jobs * 2:
+                    t, tries = self.queue.pop(0)
+                    limits = self.bugset.limits_for(t.exercise)
+                    try:
+                        fut = self.pool.submit(_grade_task, t.exercise, str(t.file), t.shown, limits)
+                    except (BrokenProcessPool, RuntimeError):
+                        self.queue.insert(0, (t, tries))
+                        self._restart_pool(pending)
+                        continue
+                    pending[fut] = (t, tries, time.monotonic() + limits.timeout + WATCHDOG_GRACE)
+                if not pending:
+                    continue
+                done, _ = wait(pending, timeout=2.0, return_when=FIRST_COMPLETED)
+                broken = False
                 for fut in done:
-                    t = pending.pop(fut)
-                    record = _record_or_error(fut, t)
-                    store.put(t.student, t.exercise.id, t.fp, record)
-                    latencies.append(record.get("latency", 0.0))
-                    bar.advance(record["status"], f"{t.student} {t.exercise.id}", record.get("latency", 0.0))
-    return latencies
+                    t, tries, _ = pending.pop(fut)
+                    try:
+                        record = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        self._retry_or_fail(t, tries, "a grading worker died")
+                        continue
+                    except Exception as exc:
+                        self._retry_or_fail(t, tries, f"the grading worker failed ({type(exc).__name__})")
+                        continue
+                    if record.get("infrastructure"):
+                        self._keep_server()
+                        self._retry_or_fail(t, tries, record.get("reason") or "the grading machinery failed", record)
+                        continue
+                    self._store(t, record)
+                now = time.monotonic()
+                late = [f for f, (_, _, deadline) in pending.items() if now > deadline]
+                if late:  # the watchdog: these files get an error; the others are regraded
+                    for fut in late:
+                        t, tries, _ = pending.pop(fut)
+                        self._retry_or_fail(t, TRIES, "grading did not finish in time (the watchdog stopped it)")
+                    broken = True
+                if broken:
+                    self._restart_pool(pending)
+        finally:
+            self._kill_pool()
+
+    def _restart_pool(self, pending: dict) -> None:
+        """A worker died (or hung): every file in flight goes back to the queue, a try
+        spent; a file that keeps breaking workers ends up failed, alone."""
+        for fut, (t, tries, _) in list(pending.items()):
+            if fut.done() and not fut.exception():
+                record = fut.result()
+                if not record.get("infrastructure"):
+                    self._store(t, record)
+                    continue
+            self._retry_or_fail(t, tries, "a grading worker died while grading it")
+        pending.clear()
+        self._kill_pool()
+        self._keep_server()
+        self._new_pool()
+
+    def _keep_server(self) -> None:
+        if not self.server.alive():
+            self.server.restart()
+
+    def _retry_or_fail(self, t: Task, tries: int, why: str, record: dict | None = None) -> None:
+        if tries + 1 < TRIES:
+            self.queue.append((t, tries + 1))
+            return
+        reason = f"{t.shown}: could not be graded: {why}. Not stored: rerun `bughunt grade` to regrade it"
+        if record is None or not record.get("reason"):
+            v = Verdict(t.exercise.id, t.shown, "error", reason=reason)
+            record = {**v.to_dict(), "lines": v.lines(), "latency": 0.0}
+        else:
+            record = {**record, "reason": reason}
+        record["infrastructure"] = True
+        self.failed[(t.student, t.exercise.id)] = record
+        self.bar.advance("error", f"{t.student} {t.exercise.id}", 0.0)
+
+    def _store(self, t: Task, record: dict) -> None:
+        self.store.put(t.student, t.exercise.id, t.fp, record)
+        self.latencies.append(record.get("latency", 0.0))
+        self.bar.advance(record["status"], f"{t.student} {t.exercise.id}", record.get("latency", 0.0))
 
 
-def _record_or_error(fut, t: Task) -> dict:
-    try:
-        return fut.result()
-    except Exception as exc:  # a worker died: the row still gets a reason and the batch goes on
-        v = Verdict(t.exercise.id, t.shown, "error", reason=f"{t.shown}: could not be graded ({type(exc).__name__}); regrade it")
-        return {**v.to_dict(), "lines": v.lines(), "latency": 0.0}
-
-
-def assemble(bugset: BugSet, students: list[Student], by_key: dict, store: ResultStore, roster_given: bool) -> list[StudentReport]:
+def assemble(
+    bugset: BugSet, students: list[Student], by_key: dict, store: ResultStore, roster_given: bool, failed: dict | None = None
+) -> list[StudentReport]:
     from .shared import shared_answer_flags
 
     reports = []
@@ -194,6 +337,8 @@ def assemble(bugset: BugSet, students: list[Student], by_key: dict, store: Resul
             ex = entry.exercise
             file = sub.files.get(ex.id) if sub else None
             record = store.get(student.id, ex.id, fingerprint(ex, file, bugset.limits_for(ex))) if file else None
+            if record is None and file is not None:
+                record = (failed or {}).get((student.id, ex.id))
             if record is None:
                 expected = f"{ex.category}/{ex.slug}/{ex.file}"
                 reason = (

@@ -27,6 +27,15 @@ def fingerprint(exercise: Exercise, file: Path | None, limits: Limits) -> str:
     return h.hexdigest()
 
 
+def _infrastructure(record: dict) -> bool:
+    """A failure of the grading machinery, not a verdict on the file: never reused. (Older
+    versions stored these as errors ending in "regrade it".)"""
+    reason = record.get("reason") or ""
+    return bool(record.get("infrastructure")) or (
+        record.get("status") == "error" and reason.endswith("; regrade it") and "could not be graded (" in reason
+    )
+
+
 class ResultStore:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -42,7 +51,11 @@ class ResultStore:
             data = json.loads(self.path(student, exercise_id).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return data if isinstance(data, dict) and data.get("fingerprint") == fp else None
+        if not isinstance(data, dict) or data.get("fingerprint") != fp or _infrastructure(data):
+            return None
+        return data
 
     def put(self, student: str, exercise_id: str, fp: str, record: dict) -> None:
+        if _infrastructure(record):
+            raise ValueError("a failure of the grading machinery is not a result")
         atomic.write_json(self.path(student, exercise_id), {**record, "fingerprint": fp})
