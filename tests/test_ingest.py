@@ -307,11 +307,36 @@ def test_ambiguous_and_doubly_claimed_students_stay_unmatched(tmp_path):
     folders = ["Bob Smith", "Carol King", "carol_king", "Dan Brown"]
     got = collect(_groups_zip(tmp_path, folders), tmp_path / "work", STARTER, roster)
     subs = _by_key(got)
-    assert sorted(subs) == ["Bob_Smith", "Dan_Brown", "c1", "carol_king"]
-    assert subs["c1"].files[SCALER].read_text() == "Carol King\n"  # sorted first claims the student
+    # Two folders match c1 equally well (by name): neither takes the row, both are flagged.
+    assert sorted(subs) == ["Bob_Smith", "Carol_King", "Dan_Brown", "carol_king-2"]
     assert any("matches several roster students by name (a1, a2)" in n for n in subs["Bob_Smith"].notes)
-    assert any("also matches roster student c1" in n for n in subs["carol_king"].notes)
-    assert got.unmatched == ["Bob_Smith", "Dan_Brown", "carol_king"]
+    for key in ("Carol_King", "carol_king-2"):
+        assert any("matches roster student c1 by name" in f and "none was given the row" in f for f in subs[key].flags)
+    assert got.unmatched == ["Bob_Smith", "Carol_King", "Dan_Brown", "carol_king-2"]
+
+
+def test_the_strongest_identity_wins_not_the_first_folder(tmp_path):
+    """`S001` sorts before `s001`, but only `s001` is the exact id: it gets the row."""
+    roster = [Student("s001", "Ann Lee"), Student("s002", "Bo Chan")]
+    base = _folder(tmp_path / "subs", {f"{f}/pipeline.py": f"{f}\n" for f in ["S001", "s001", "Bo Chan"]})
+    got = collect(base, tmp_path / "work", STARTER, roster)
+    subs = _by_key(got)
+    assert subs["s001"].files[SCALER].read_text() == "s001\n"
+    assert subs["s001"].matched_by == "id" and subs["s001"].flags == []
+    impostor = next(s for s in got.submissions if s.student is None)
+    assert impostor.files[SCALER].read_text() == "S001\n"
+    assert any("also matches roster student s001" in n for n in impostor.notes)
+    # A name-only match is kept but flagged for the instructor.
+    assert subs["s002"].matched_by == "name"
+    assert any("by name only" in f for f in subs["s002"].flags)
+
+
+def test_a_case_folded_id_alone_is_flagged(tmp_path):
+    roster = [Student("s001", "Ann Lee")]
+    got = collect(_groups_zip(tmp_path, ["S001"]), tmp_path / "work", STARTER, roster)
+    (sub,) = got.submissions
+    assert sub.student.id == "s001" and sub.matched_by == "id ignoring case"
+    assert any("by id ignoring case only" in f for f in sub.flags)
 
 
 def test_keys_without_roster_are_sanitised_and_unique(tmp_path):

@@ -44,12 +44,16 @@ class Submission:
     notes: list[str]  # per-student notes for feedback: refused entries, ambiguous files, unmatched name
     student: Student | None  # roster entry when matched
     tree: dict[str, Path] = field(default_factory=dict)  # every accepted file: path in the tree -> on disk
+    flags: list[str] = field(default_factory=list)  # for the instructor only: a weak roster match, a tie
+    matched_by: str | None = None  # how the roster entry was matched (id, id ignoring case, ..., name)
 
 
 class _Claim(NamedTuple):
     key: str
     student: Student | None
     notes: list[str]
+    flags: list[str] = []
+    matched_by: str | None = None
 
 
 @dataclass
@@ -173,6 +177,8 @@ def _submission(group: Group, claim: _Claim, root: Path, tree: dict[str, Path], 
         notes=notes + match_notes,
         student=claim.student,
         tree=dict(sorted(tree.items())),
+        flags=list(claim.flags),
+        matched_by=claim.matched_by,
     )
 
 
@@ -215,61 +221,102 @@ def _email_forms(email: str) -> set[str]:
     return {email.casefold(), email.split("@", 1)[0].casefold()} if email else set()
 
 
-# Ways a roster entry can claim a submission, strongest first: (field, test(student, tokens, names)).
+# Ways a roster entry can claim a submission, strongest first: (label, test(student, tokens, names)).
 # Tokens are the folder name or the LMS ids; names are the person's name as the LMS wrote it, folded.
 _TIERS = (
     ("id", lambda s, toks, names: s.id in toks),
-    ("id", lambda s, toks, names: s.id.casefold() in {t.casefold() for t in toks}),
+    ("id ignoring case", lambda s, toks, names: s.id.casefold() in {t.casefold() for t in toks}),
     ("sis_id", lambda s, toks, names: bool(s.sis_id) and s.sis_id in toks),
     ("login", lambda s, toks, names: bool(s.login) and s.login.casefold() in {t.casefold() for t in toks}),
     ("email", lambda s, toks, names: bool(_email_forms(s.email) & {t.casefold() for t in toks})),
     ("name", lambda s, toks, names: bool(names & _name_forms(s.name))),
 )
+#: matches the instructor is asked to check: they could be another person's
+_WEAK = {"id ignoring case", "name"}
 
 
-def _roster_match(group: Group, roster: list[Student]) -> tuple[Student | None, str | None]:
+def _roster_match(group: Group, roster: list[Student]) -> tuple[int | None, Student | None, str | None]:
+    """(tier rank, student, problem): the group's strongest unambiguous match."""
     tokens, names = set(group.tokens), _group_names(group)
-    for field_name, test in _TIERS:
+    for rank, (label, test) in enumerate(_TIERS):
         hits = [s for s in roster if test(s, tokens, names)]
         if len(hits) == 1:
-            return hits[0], None
+            return rank, hits[0], None
         if len(hits) > 1:
             ids = ", ".join(sorted(s.id for s in hits))
-            return None, f"{printable(group.label)} matches several roster students by {field_name} ({ids})"
-    return None, None
+            return rank, None, f"{printable(group.label)} matches several roster students by {label} ({ids})"
+    return None, None, None
 
 
 def _assign_keys(groups: list[Group], roster: list[Student] | None) -> dict[int, _Claim]:
-    """id(group) -> its key and roster student. Keys are unique (ignoring case) and folder-safe;
-    groups come sorted, so which of two submissions claims a student is deterministic."""
+    """id(group) -> its key and roster student. Keys are unique (ignoring case) and folder-safe.
+
+    A roster student goes to the submission that matches them by the strongest tier across
+    all submissions (an exact id beats the same id in other case, which beats a name), never
+    to whichever folder sorts first. Two submissions matching one student equally well both
+    stay unmatched, flagged: neither silently takes the row. Weak matches (case-folded id,
+    name only) are flagged for the instructor."""
     out: dict[int, _Claim] = {}
     used: set[str] = set()  # case-folded keys taken so far
-    claimed: dict[str, str] = {}
-    pending: list[tuple[Group, list[str]]] = []
-    for group in groups:
-        notes: list[str] = []
-        if roster is not None:
-            student, problem = _roster_match(group, roster)
-            if student is not None and student.id in claimed:
-                notes.append(f"{printable(group.label)} also matches roster student {student.id}, whose "
-                             f"submission is {printable(claimed[student.id])}; kept separately")
-                student = None
-            if student is not None:
-                claimed[student.id] = group.label
-                used.add(student.id.casefold())
-                out[id(group)] = _Claim(student.id, student, notes)
-                continue
+    notes: dict[int, list[str]] = {id(g): [] for g in groups}
+    flags: dict[int, list[str]] = {id(g): [] for g in groups}
+    winners: dict[int, tuple[Student, str]] = {}
+    if roster is not None:
+        found = {id(g): _roster_match(g, roster) for g in groups}
+        by_student: dict[str, list[tuple[int, int, Group]]] = {}
+        for order, group in enumerate(groups):
+            rank, student, problem = found[id(group)]
             if problem:
-                notes.append(problem)
-        pending.append((group, notes))
-    for group, notes in pending:
+                notes[id(group)].append(problem)
+            if student is not None:
+                by_student.setdefault(student.id, []).append((rank, order, group))
+        by_id = {s.id: s for s in roster}
+        for sid, claims in by_student.items():
+            claims.sort(key=lambda c: (c[0], c[1]))
+            best = [c for c in claims if c[0] == claims[0][0]]
+            label = _TIERS[claims[0][0]][0]
+            if len(best) > 1:
+                labels = ", ".join(printable(g.label) for _, _, g in best)
+                for _, _, g in best:
+                    text = (f"{printable(g.label)} matches roster student {sid} by {label}, as do other "
+                            f"submissions ({labels}); none was given the row: check who is who")
+                    notes[id(g)].append(text)
+                    flags[id(g)].append(text)
+                best = []
+            else:
+                winners[id(best[0][2])] = (by_id[sid], label)
+            for rank, _, g in claims:
+                if best and g is best[0][2]:
+                    continue
+                if len([c for c in claims if c[0] == rank]) > 1 and rank == claims[0][0]:
+                    continue  # a tie, noted above
+                holder = printable(best[0][2].label) if best else "none"
+                notes[id(g)].append(
+                    f"{printable(g.label)} also matches roster student {sid} (by {_TIERS[rank][0]}), whose "
+                    f"submission is {holder} (matched by {label}); kept separately"
+                )
+        for group in groups:
+            if id(group) in winners:
+                used.add(winners[id(group)][0].id.casefold())
+    for group in groups:
+        if id(group) in winners:
+            student, label = winners[id(group)]
+            if label in _WEAK:
+                flags[id(group)].append(
+                    f"{printable(group.label)} was matched to roster student {student.id} by {label} only; "
+                    "check it is theirs"
+                )
+            out[id(group)] = _Claim(student.id, student, notes[id(group)], flags[id(group)], label)
+    for group in groups:
+        if id(group) in winners:
+            continue
         key, n = group.key, 2
         while key.casefold() in used:
             key, n = f"{group.key}-{n}", n + 1
         used.add(key.casefold())
         if roster is not None:
-            notes.append(f"{printable(group.label)} was not matched to the roster; kept under the key {key}")
-        out[id(group)] = _Claim(key, None, notes)
+            notes[id(group)].append(f"{printable(group.label)} was not matched to the roster; kept under the key {key}")
+        out[id(group)] = _Claim(key, None, notes[id(group)], flags[id(group)], None)
     return out
 
 

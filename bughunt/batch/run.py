@@ -367,6 +367,7 @@ def assemble(
         if sub is not None and sub.student is None and roster_given:
             flags.append(f"the submission {sub.key!r} matches no student on the roster")
         if sub is not None:
+            flags += list(getattr(sub, "flags", ()))
             flags += shared_answer_flags(bugset, student.id, sub)
         reports.append(StudentReport(student, results, notes, flags))
     return reports
