@@ -1,36 +1,57 @@
-"""Root-cause checks for numerically unstable exp and log calls.
+"""Root-cause checks for numerically unstable exp and log calls, three-valued.
 
-A small abstract interpreter walks each graded function in execution order and tags the
+A small abstract interpreter walks the graded functions in execution order and tags the
 value of every expression and local name with facts it can prove syntactically:
 
-- ``clipped``: bounded on both sides (np.clip, np.minimum/np.maximum with a constant,
-  a boolean-mask selection as in the masked stable sigmoid, a constant);
-- ``upper``: bounded above (x minus its max or its log-sum-exp, minus a non-negative value
-  such as -|z| or -logaddexp(0, z), log-sigmoid forms);
-- ``nonneg``: never negative (abs, square, exp, logaddexp(0, .));
+- ``clipped``: bounded on both sides (np.clip, np.minimum/np.maximum with a constant, a
+  constant, tanh/expit, a value clamped on both sides by boolean masks);
+- ``upper`` / ``lower``: bounded above / below (x minus its max or its log-sum-exp,
+  minus a non-negative value such as -|z|, `z[z > 500] = 500`, a mask `z[z >= 0]`, a
+  branch of `if z >= 0:` or of np.where/np.piecewise);
+- ``nonneg``: never negative; ``pos``: bounded away from zero (a floor such as
+  clip/maximum/np.where with a positive constant, + a positive constant, 1 - x when x is
+  kept below 1, a sum of max-shifted exponentials); ``lt1``: below a constant < 1;
+  ``gtm1``: above a constant > -1 (so log1p is safe);
 - ``maxlike``: a max or log-sum-exp of the data, so subtracting it leaves ``upper``;
-- ``pos``: bounded away from zero (clip/maximum with a positive floor, + a positive
-  constant, 1 - x when x is kept below 1, a sum of max-shifted exponentials);
-- ``lt1``: bounded above by a constant below 1.
+- ``?``: the checker lost track of where the value comes from (an unknown call or library
+  function, an attribute of an object, a closure variable, a generator...).
 
 `exp` is safe on ``clipped``/``upper`` arguments; `log` on ``pos`` ones; `log1p` on
-``nonneg`` ones or on ``-x`` with x kept below 1. Calls are resolved by qualified name,
-so aliases and renamed variables change nothing. The checks are necessary, not
-sufficient: a wrong bound (clipping at the wrong side, subtracting a global max) passes
-here and is caught by the runtime probe.
+``nonneg``/``pos``/``gtm1`` ones. A call that is not proven safe is *proven wrong* only if
+its argument was tracked all the way (no ``?``); otherwise the check says it cannot tell
+and the runtime probes decide.
+
+What it follows: calls are resolved by qualified name (aliases, renames); module-level
+helpers (default arguments included), nested functions, closures and lambdas are inlined
+at their call sites with the tags of the actual arguments; np.vectorize / np.piecewise /
+map call their functions on the input's elements; classes are followed through
+`ClassName(...).method(...)`, instances bound to a name, `self.method(...)` and constant
+`self.x = ...` attributes; dicts of constant parameters; for loops over arrays, zip and
+enumerate; method chains on call results (`np.clip(z, a, b).astype(float)`,
+`np.asarray(z).clip(a, b)`, `np.amax(Z, axis=1).reshape(-1, 1)`); module constants,
+`np.finfo(...).eps/tiny`, `sys.float_info.epsilon/min`.
+
+The entry points are the functions the grader calls (their parameters can be anything);
+a helper is judged in the contexts it is called from. The checks are necessary, not
+sufficient: a wrong bound (clipping too tightly, subtracting a global max) passes here and
+is caught by the runtime probe.
 """
 from __future__ import annotations
 
+import math
+import re
 from typing import ClassVar
 
 import libcst as cst
 
-from .base import Finding, Source, StaticCheck
+from .base import Assessment, Finding, Source, StaticCheck
 
 Tags = frozenset
 NONE: Tags = frozenset()
+UNK = "?"
+Q: Tags = frozenset({UNK})
 
-EXP_FUNCS = {"numpy.exp", "numpy.exp2", "numpy.expm1", "math.exp", "math.expm1"}
+EXP_FUNCS = {"numpy.exp", "numpy.exp2", "numpy.expm1", "math.exp", "math.expm1", "numpy.power.exp"}
 LOG_FUNCS = {"numpy.log", "numpy.log2", "numpy.log10", "math.log", "math.log2", "math.log10"}
 LOG1P_FUNCS = {"numpy.log1p", "math.log1p"}
 CLIP_FUNCS = {"numpy.clip"}
@@ -40,49 +61,119 @@ ABS_FUNCS = {"numpy.abs", "numpy.absolute", "numpy.fabs", "builtins.abs", "abs",
 ROWMAX_FUNCS = {"numpy.max", "numpy.amax", "numpy.nanmax"}
 LSE_FUNCS = {"scipy.special.logsumexp", "scipy.special._logsumexp.logsumexp", "numpy.logaddexp", "numpy.logaddexp2"}
 LOG_SIGMOID_FUNCS = {"scipy.special.log_expit", "scipy.special.log_softmax"}
-SUM_FUNCS = {"numpy.sum", "builtins.sum", "sum", "numpy.mean"}
+SUM_FUNCS = {"numpy.sum", "builtins.sum", "sum", "numpy.mean", "math.fsum", "numpy.add.reduce"}
 WHERE_FUNCS = {"numpy.where"}
+PIECEWISE_FUNCS = {"numpy.piecewise"}
+VECTORIZE_FUNCS = {"numpy.vectorize", "numpy.frompyfunc"}
+MAP_FUNCS = {"builtins.map", "map"}
+#: outputs bounded on both sides; expit and friends are also never negative
+BOUNDED_FUNCS = {
+    "numpy.tanh", "numpy.sin", "numpy.cos", "numpy.arctan", "numpy.sign", "math.tanh", "math.sin", "math.cos",
+    "math.atan", "math.erf", "scipy.special.erf", "scipy.special.expit", "scipy.special.softmax",
+    "scipy.special._logsumexp.softmax",
+}
+UNIT_FUNCS = {"scipy.special.expit", "scipy.special.softmax", "scipy.special._logsumexp.softmax"}
+#: library functions whose result is known but not bounded (tracked, no bound)
+UNBOUNDED_FUNCS = {
+    f"numpy.{n}" for n in (
+        "dot matmul add subtract multiply negative outer einsum inner vdot tensordot divide true_divide power "
+        "float_power cumsum prod median vstack hstack concatenate column_stack stack row_stack zeros_like empty_like "
+        "ones_like full_like zeros empty ones full linspace arange eye tile repeat take take_along_axis diff "
+        "expand_dims broadcast_to swapaxes transpose moveaxis sort flip roll where"
+    ).split()
+} | {"builtins.len", "len", "builtins.range", "range", "builtins.int", "int", "builtins.round", "round"}
 TRANSPARENT_FUNCS = {
     "numpy.asarray", "numpy.array", "numpy.asanyarray", "numpy.ravel", "numpy.reshape", "numpy.squeeze",
-    "numpy.atleast_1d", "numpy.atleast_2d", "numpy.copy", "builtins.float", "float",
+    "numpy.atleast_1d", "numpy.atleast_2d", "numpy.copy", "builtins.float", "float", "numpy.float64",
+    "numpy.longdouble", "numpy.float128", "numpy.ascontiguousarray", "numpy.asfarray", "builtins.list", "list",
+    "numpy.nan_to_num",
 }
-TRANSPARENT_METHODS = {"reshape", "ravel", "flatten", "copy", "astype", "squeeze", "transpose"}
-FINFO_ATTRS = {"eps", "tiny", "smallest_normal", "resolution", "epsneg"}
+TRANSPARENT_METHODS = {"reshape", "ravel", "flatten", "copy", "astype", "squeeze", "transpose", "item", "tolist", "view", "swapaxes", "__array__"}
+UNBOUNDED_METHODS = {"dot", "cumsum", "prod", "repeat", "take", "sort", "diagonal", "round"}
+FINFO_ATTRS = {"eps": 2.220446049250313e-16, "tiny": 2.2250738585072014e-308, "smallest_normal": 2.2250738585072014e-308,
+               "resolution": 1e-15, "epsneg": 1.1102230246251565e-16, "smallest_subnormal": 5e-324, "max": 1.7976931348623157e308}
+FLOAT_INFO = {"sys.float_info.epsilon": 2.220446049250313e-16, "sys.float_info.min": 2.2250738585072014e-308,
+              "sys.float_info.max": 1.7976931348623157e308}
+NAMED_CONSTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e, "numpy.inf": math.inf,
+                "math.inf": math.inf, "numpy.euler_gamma": 0.5772156649015329}
 
 EXP_SAFE = {"clipped", "upper"}
-_LIBS = {"numpy", "math", "scipy", "builtins"}
+_LIBS = {"numpy", "math", "scipy", "builtins", "sys"}
+MAX_DEPTH = 4
 
 
-def _is_finfo(src: Source, node: cst.CSTNode) -> bool:
-    return (
-        isinstance(node, cst.Attribute)
-        and node.attr.value in FINFO_ATTRS
-        and isinstance(node.value, cst.Call)
-        and bool(src.names(node.value.func) & {"numpy.finfo", "numpy.core.getlimits.finfo"})
-    )
+def _lib(names: set[str]) -> set[str]:
+    return {n for n in names if "." not in n or n.split(".")[0] in _LIBS}
+
+
+def _neg(t: Tags) -> Tags:
+    out = set(t & {UNK})
+    if "clipped" in t:
+        out.add("clipped")
+    if "nonneg" in t or "lower" in t or "pos" in t:
+        out.add("upper")
+    if "upper" in t:
+        out.add("lower")
+    if "lt1" in t:
+        out.add("gtm1")
+    return frozenset(out)
+
+
+class _Fn:
+    """A function the interpreter can inline: a def (module-level, nested, method) or a lambda."""
+
+    def __init__(self, node, closure: dict | None, owner: str | None = None):
+        self.node = node
+        self.closure = closure
+        self.owner = owner  # class name for methods
 
 
 class _Interp:
-    """Walks one function, tagging values; records the exp/log calls it meets."""
+    """Walks functions, tagging values; records every exp/log call it meets, per context."""
 
-    def __init__(self, src: Source, consts: dict[str, float]):
+    def __init__(self, src: Source, consts: dict, functions: dict, classes: dict):
         self.src = src
         self.consts = consts
-        self.calls: dict[tuple, tuple[str, cst.Call, Tags]] = {}
+        self.functions = functions  # module-level name -> FunctionDef
+        self.classes = classes  # name -> (ClassDef, {method: FunctionDef}, {attr: const})
+        self.calls: dict[tuple, tuple[str, cst.Call, list[Tags]]] = {}
+        self.stack: list[int] = []
+        self.returns: list[list[Tags]] = []
+        self.reached: set[int] = set()
+        self._registry: dict = {}
 
     # --- constants ---------------------------------------------------------------------
     def const(self, e, env) -> float | None:
-        if isinstance(e, cst.Integer) or isinstance(e, cst.Float):
+        if isinstance(e, (cst.Integer, cst.Float)):
             try:
                 return float(e.evaluated_value)
             except (ValueError, OverflowError):
                 return None
         if isinstance(e, cst.Name):
             if e.value in env:
-                return env[e.value][1]
-            return self.consts.get(e.value)
-        if _is_finfo(self.src, e):
-            return 2.220446049250313e-16
+                c = env[e.value][1]
+                return c if isinstance(c, float) else None
+            c = self.consts.get(e.value)
+            return c if isinstance(c, float) else None
+        if isinstance(e, cst.Attribute):
+            if isinstance(e.value, cst.Call) and self.src.names(e.value.func) & {"numpy.finfo", "numpy.core.getlimits.finfo", "numpy._core.getlimits.finfo"}:
+                return FINFO_ATTRS.get(e.attr.value)
+            for n in self.src.names(e):
+                if n in FLOAT_INFO:
+                    return FLOAT_INFO[n]
+                if n in NAMED_CONSTS:
+                    return NAMED_CONSTS[n]
+            if isinstance(e.value, cst.Name) and e.value.value == "self":
+                c = env.get("self." + e.attr.value, (None, None))[1]
+                return c if isinstance(c, float) else None
+            return None
+        if isinstance(e, cst.Subscript):
+            d = self._dict_of(e.value, env)
+            key = self._key(e)
+            if d is not None and key is not None and key in d:
+                c = d[key][1]
+                return c if isinstance(c, float) else None
+            return None
         if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, (cst.Minus, cst.Plus)):
             v = self.const(e.expression, env)
             return None if v is None else (-v if isinstance(e.operator, cst.Minus) else v)
@@ -103,98 +194,146 @@ class _Interp:
                     return float(a**b)
             except (ZeroDivisionError, OverflowError, TypeError):
                 return None
-        if isinstance(e, cst.Call) and self.src.names(e.func) & {"builtins.float", "float"} and e.args:
-            return self.const(e.args[0].value, env)
+        if isinstance(e, cst.Call) and e.args:
+            names = self.src.names(e.func)
+            if names & {"builtins.float", "float", "numpy.float64"}:
+                return self.const(e.args[0].value, env)
+            if names & {"numpy.nextafter"} and len(e.args) == 2:
+                a, b = self.const(e.args[0].value, env), self.const(e.args[1].value, env)
+                if a == 0.0 and b is not None and b > 0:
+                    return 5e-324
+            if names & {"numpy.spacing"}:
+                a = self.const(e.args[0].value, env)
+                if a is not None and a != 0:
+                    return float(abs(a) * 2.220446049250313e-16)
         return None
 
-    def const_tags(self, c: float) -> Tags:
-        out = {"clipped", "upper", "const"}
+    @staticmethod
+    def const_tags(c: float) -> Tags:
+        if math.isinf(c) or math.isnan(c):
+            return NONE
+        out = {"clipped", "upper", "lower", "const"}
         if c > 0:
             out.add("pos")
         if c >= 0:
             out.add("nonneg")
         if c < 1:
             out.add("lt1")
+        if c > -1:
+            out.add("gtm1")
         return frozenset(out)
+
+    def _key(self, e: cst.Subscript):
+        if len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Index):
+            k = e.slice[0].slice.value
+            if isinstance(k, cst.SimpleString):
+                return k.evaluated_value
+        return None
+
+    def _dict_of(self, e, env):
+        if isinstance(e, cst.Name):
+            if e.value in env:
+                v = env[e.value][1]
+                return v if isinstance(v, dict) else None
+            v = self.consts.get(e.value)
+            return v if isinstance(v, dict) else None
+        return None
 
     # --- expressions -------------------------------------------------------------------
     def tags(self, e, env) -> Tags:
         if e is None:
             return NONE
+        out = self._tags(e, env)
+        if isinstance(e, (cst.Name, cst.Subscript, cst.Attribute)):
+            extra = env.get("#" + self._code(e))
+            if extra is not None:
+                out = (out - {UNK}) | extra[0] if UNK not in extra[0] else out | extra[0]
+        return out
+
+    def _code(self, e) -> str:
+        try:
+            return self.src.module.code_for_node(e)
+        except Exception:  # pragma: no cover
+            return repr(e)
+
+    def _tags(self, e, env) -> Tags:
         c = self.const(e, env)
         if c is not None:
             self._visit_children(e, env)
             return self.const_tags(c)
         if isinstance(e, cst.Name):
-            return env.get(e.value, (NONE, None))[0]
+            if e.value in env:
+                return env[e.value][0]
+            return self._global(e)
         if isinstance(e, cst.Call):
             return self.call(e, env)
         if isinstance(e, cst.UnaryOperation):
             t = self.tags(e.expression, env)
             if isinstance(e.operator, cst.Minus):
-                out = set()
-                if "clipped" in t:
-                    out.add("clipped")
-                if "nonneg" in t:
-                    out.add("upper")
-                return frozenset(out)
+                return _neg(t)
             if isinstance(e.operator, cst.Plus):
                 return t
-            if isinstance(e.operator, cst.BitInvert) and "mask" in t:
-                return frozenset({"mask"})
-            return NONE
+            if isinstance(e.operator, cst.BitInvert) and any(x.startswith("cmp|") for x in t):
+                return frozenset(_flip(x) for x in t if x.startswith("cmp|")) | {"mask"}
+            if isinstance(e.operator, cst.Not):
+                return NONE
+            return t & Q
         if isinstance(e, cst.BinaryOperation):
             return self.binop(e, env)
         if isinstance(e, cst.Comparison):
-            self._visit_children(e, env)
-            return frozenset({"mask"})
+            return self.compare(e, env)
         if isinstance(e, cst.BooleanOperation):
-            self._visit_children(e, env)
-            return NONE
+            a, b = self.tags(e.left, env), self.tags(e.right, env)
+            return (a | b) & Q
         if isinstance(e, cst.Subscript):
-            base = self.tags(e.value, env)
-            masked = False
-            for el in e.slice:
-                if isinstance(el.slice, cst.Index):
-                    if "mask" in self.tags(el.slice.value, env):
-                        masked = True
-                else:
-                    self._visit_children(el.slice, env)
-            out = set(base - {"mask", "const"})
-            if masked:
-                out.add("clipped")
-            return frozenset(out)
+            return self.subscript(e, env)
         if isinstance(e, cst.Attribute):
-            t = self.tags(e.value, env)
-            if e.attr.value in ("T", "real"):
-                return t - {"const"}
-            return NONE
+            return self.attribute(e, env)
         if isinstance(e, cst.IfExp):
-            self.tags(e.test, env)
-            return self.tags(e.body, env) & self.tags(e.orelse, env)
+            cond = self.tags(e.test, env)
+            body = self.tags(e.body, self._refined(env, cond, True))
+            orelse = self.tags(e.orelse, self._refined(env, cond, False))
+            return _join(body, orelse)
         if isinstance(e, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
             inner = dict(env)
             f = e.for_in
             while f is not None:
-                self.tags(f.iter, inner)
-                self.bind(f.target, NONE, inner)
+                self.bind_iter(f.target, f.iter, inner)
                 for cond in f.ifs:
                     self.tags(cond.test, inner)
                 f = f.inner_for_in
             if isinstance(e, cst.DictComp):
                 self.tags(e.key, inner)
-                self.tags(e.value, inner)
-            else:
-                self.tags(e.elt, inner)
-            return NONE
+                return self.tags(e.value, inner) & Q
+            return self.tags(e.elt, inner) - {"const"}
+        if isinstance(e, (cst.List, cst.Tuple)):
+            parts = [self.tags(el.value, env) for el in e.elements]
+            return _meet_all(parts) - {"const"} if parts else NONE
         if isinstance(e, cst.Lambda):
-            inner = dict(env)
-            for p in e.params.params:
-                inner[p.name.value] = (NONE, None)
-            self.tags(e.body, inner)
+            return frozenset({f"fn#{self._register(_Fn(e, dict(env)))}"})
+        if isinstance(e, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
             return NONE
         self._visit_children(e, env)
-        return NONE
+        return Q
+
+    def _global(self, e: cst.Name) -> Tags:
+        name = e.value
+        if name in self.functions:
+            return frozenset({f"mod#{name}"})
+        if name in self.classes:
+            return frozenset({f"class#{name}"})
+        if name in ("True", "False", "None"):
+            return NONE
+        if name in self.consts:
+            return Q  # a module-level dict or a non-numeric constant
+        if self.src.names(e) - {name}:
+            return NONE  # an imported name (a module or a library function used as a value)
+        return Q
+
+    def _register(self, fn: _Fn) -> int:
+        key = id(fn.node)
+        self._registry[key] = fn
+        return key
 
     def _visit_children(self, node, env):
         for child in node.children:
@@ -208,24 +347,102 @@ class _Interp:
             elif isinstance(child, cst.CSTNode) and not isinstance(child, (cst.BaseStatement, cst.BaseSmallStatement)):
                 self._visit_children(child, env)
 
+    def compare(self, e: cst.Comparison, env) -> Tags:
+        left = e.left
+        self.tags(left, env)
+        out = {"mask"}
+        for target in e.comparisons:
+            self.tags(target.comparator, env)
+        if len(e.comparisons) == 1:
+            op, right = e.comparisons[0].operator, e.comparisons[0].comparator
+            cl, cr = self.const(left, env), self.const(right, env)
+            if cr is not None and cl is None:
+                code, c, flip = self._code(left), cr, False
+            elif cl is not None and cr is None:
+                code, c, flip = self._code(right), cl, True
+            else:
+                return frozenset(out)
+            kind = None
+            if isinstance(op, (cst.GreaterThan, cst.GreaterThanEqual)):
+                kind = "ge"
+            elif isinstance(op, (cst.LessThan, cst.LessThanEqual)):
+                kind = "le"
+            if kind:
+                if flip:
+                    kind = "le" if kind == "ge" else "ge"
+                out.add(f"cmp|{code}|{kind}|{c!r}")
+        return frozenset(out)
+
+    def _refined(self, env, cond: Tags, positive: bool) -> dict:
+        cmps = [x for x in cond if x.startswith("cmp|")]
+        if not cmps:
+            return env
+        env = dict(env)
+        for x in cmps:
+            _, code, kind, c = x.split("|", 3)
+            if not positive:
+                kind = "le" if kind == "ge" else "ge"
+            c = float(c)
+            env["#" + code] = (_cmp_tags(kind, c) | env.get("#" + code, (NONE, None))[0], None)
+        return env
+
+    def subscript(self, e: cst.Subscript, env) -> Tags:
+        d = self._dict_of(e.value, env)
+        key = self._key(e)
+        if d is not None:
+            if key is not None and key in d:
+                return d[key][0]
+            return Q
+        base = self.tags(e.value, env)
+        out = set(base - {"const", "mask"})
+        if any(x.startswith(("fn#", "mod#", "class#", "inst#")) for x in base):
+            return Q
+        base_code = self._code(e.value)
+        for el in e.slice:
+            if isinstance(el.slice, cst.Index):
+                t = self.tags(el.slice.value, env)
+                for x in t:
+                    if x.startswith("cmp|"):
+                        _, code, kind, c = x.split("|", 3)
+                        if code == base_code:
+                            out |= _cmp_tags(kind, float(c))
+            else:
+                self._visit_children(el.slice, env)
+        return frozenset(out)
+
+    def attribute(self, e: cst.Attribute, env) -> Tags:
+        if isinstance(e.value, cst.Name) and e.value.value == "self":
+            return env.get("self." + e.attr.value, (Q, None))[0]
+        t = self.tags(e.value, env)
+        if e.attr.value in ("T", "real", "mT"):
+            return t - {"const"}
+        if self.src.names(e) & (set(FLOAT_INFO) | set(NAMED_CONSTS)):
+            return NONE
+        return Q
+
     def binop(self, e: cst.BinaryOperation, env) -> Tags:
         a, b = self.tags(e.left, env), self.tags(e.right, env)
         ca, cb = self.const(e.left, env), self.const(e.right, env)
         return self.combine(e.operator, a, b, ca, cb)
 
     def combine(self, op, a: Tags, b: Tags, ca: float | None, cb: float | None) -> Tags:
-        out = set()
+        out = set((a | b) & Q)
         if isinstance(op, cst.Subtract):
             if "maxlike" in b:
                 out |= {"upper", "shifted"}
             if "clipped" in a and "clipped" in b:
                 out.add("clipped")
-            if "upper" in a and ("nonneg" in b or "clipped" in b):
+            if (a & {"upper", "clipped"}) and (b & {"nonneg", "pos", "lower", "clipped"}):
                 out.add("upper")
-            if "lt1" in b and (ca is not None and ca >= 1 or "pos" in a and "const" in a):
+            if (a & {"lower", "clipped"}) and (b & {"upper", "clipped"}):
+                out.add("lower")
+            if "lt1" in b and ca is not None and ca >= 1:
                 out.add("pos")
-            if ca is not None and ca >= 1 and "lt1" in b:
+            if cb is not None and cb < 0 and (a & {"nonneg", "pos"}):
                 out.add("pos")
+            if "upper" in out and "lower" in out:
+                out.add("clipped")
+            return frozenset(out)
         elif isinstance(op, cst.Add):
             for x, y, cy in ((a, b, cb), (b, a, ca)):
                 if cy is not None and cy > 0:
@@ -234,12 +451,18 @@ class _Interp:
                     out.add("pos")
                 if "maxlike" in x and "nonneg" in y:
                     out.add("maxlike")
-                if "upper" in x and "clipped" in y:
+                if "upper" in x and ("upper" in y or "clipped" in y):
                     out.add("upper")
+                if "lower" in x and ("lower" in y or "clipped" in y):
+                    out.add("lower")
             if "clipped" in a and "clipped" in b:
                 out.add("clipped")
             if "nonneg" in a and "nonneg" in b:
                 out.add("nonneg")
+            if ("nonneg" in a or "pos" in a) and ("nonneg" in b or "pos" in b):
+                out.add("nonneg")
+            if "lower" in out and "upper" in out:
+                out.add("clipped")
         elif isinstance(op, (cst.Multiply, cst.Divide)):
             for x, cy in ((a, cb), (b, ca if isinstance(op, cst.Multiply) else None)):
                 if cy is None:
@@ -247,44 +470,61 @@ class _Interp:
                 if "clipped" in x:
                     out.add("clipped")
                 if cy > 0:
-                    out |= x & {"upper", "pos", "nonneg", "shifted"}
+                    out |= x & {"upper", "lower", "pos", "nonneg", "shifted"}
+                elif cy < 0:
+                    out |= _neg(x) - {"gtm1"}
             if "nonneg" in a and "nonneg" in b:
                 out.add("nonneg")
             if "pos" in a and "pos" in b:
                 out.add("pos")
+            if isinstance(op, cst.Multiply) and "clipped" in a and "clipped" in b:
+                out.add("clipped")
         elif isinstance(op, cst.Power):
             if cb is not None and cb % 2 == 0:
                 out.add("nonneg")
         return frozenset(out)
 
+    # --- calls -------------------------------------------------------------------------
     def call(self, e: cst.Call, env) -> Tags:
-        names = {n for n in self.src.names(e.func) if "." not in n or n.split(".")[0] in _LIBS}
-        args = [a.value for a in e.args if not a.keyword]
+        # a method on a call's result (np.clip(z, a, b).astype(float)) is not the library
+        # function libcst names it after ("numpy.clip.astype")
+        names = _lib(self.src.names(e.func)) if _dotted(e.func) else set()
+        args = [a.value for a in e.args if not a.keyword and not a.star]
         kw = {a.keyword.value: a.value for a in e.args if a.keyword}
-        arg_tags = [self.tags(a, env) for a in args]
-        for v in kw.values():
-            self.tags(v, env)
+        starred = any(a.star for a in e.args)
         method = e.func.attr.value if isinstance(e.func, cst.Attribute) else None
         recv = NONE
         if method is not None and not names:
             recv = self.tags(e.func.value, env)
-        elif isinstance(e.func, cst.Attribute):
-            self.tags(e.func.value, env) if not names else None
+        # user code first: module functions, classes, methods, local functions, lambdas
+        target = self._callee(e.func, env, names, recv, method)
+        if target is not None:
+            fn, bound_self = target
+            arg_tags = [self.tags(a, env) for a in args]
+            kw_tags = {k: self.tags(v, env) for k, v in kw.items()}
+            if starred:
+                for a in e.args:
+                    if a.star:
+                        self.tags(a.value, env)
+                return Q
+            return self.inline(fn, arg_tags, kw_tags, bound_self, [self.const(a, env) for a in args], {k: self.const(v, env) for k, v in kw.items()})
+        arg_tags = [self.tags(a, env) for a in args]
+        kw_tags = {k: self.tags(v, env) for k, v in kw.items()}
         first = arg_tags[0] if arg_tags else NONE
 
         if names & EXP_FUNCS:
             self._record("exp", e, first)
-            out = {"nonneg"}
+            out = {"nonneg"} | (first & Q)
             if "shifted" in first:
                 out.add("expshifted")
             return frozenset(out)
         if names & LOG_FUNCS:
             self._record("log", e, first)
-            return frozenset({"nonneg"}) if "ge1" in first else NONE
+            return frozenset({"nonneg"} if "ge1" in first else set()) | (first & Q)
         if names & LOG1P_FUNCS:
             self._record("log1p", e, first)
-            return frozenset({"nonneg"}) if "nonneg" in first else NONE
-        if names & CLIP_FUNCS or method == "clip" and not names:
+            return frozenset({"nonneg"} if "nonneg" in first else set()) | (first & Q)
+        if names & CLIP_FUNCS or (method == "clip" and not names):
             if method == "clip" and not names:
                 lo, hi = (args + [None, None])[:2]
                 base = recv
@@ -293,31 +533,21 @@ class _Interp:
                 base = first
             lo = kw.get("a_min", kw.get("min", lo))
             hi = kw.get("a_max", kw.get("max", hi))
-            return self._bounds(base, lo, hi, env)
+            out = self._bounds(base, lo, hi, env)
+            target_out = kw.get("out")
+            if isinstance(target_out, cst.Name):
+                env[target_out.value] = (out, None)
+            return out
         if names & MAXIMUM_FUNCS and len(args) >= 2:
-            out = {"clipped"} if any("const" in t for t in arg_tags) else set()
-            if any("pos" in t for t in arg_tags):
-                out.add("pos")
-            if any("nonneg" in t for t in arg_tags):
-                out.add("nonneg")
-            if all("clipped" in t for t in arg_tags):
-                out.add("clipped")
-            return frozenset(out)
+            return self._floor_or_ceiling(arg_tags, [self.const(a, env) for a in args], floor=True)
         if names & MINIMUM_FUNCS and len(args) >= 2:
-            out = {"clipped"} if any("const" in t for t in arg_tags) else set()
-            if any("lt1" in t for t in arg_tags):
-                out.add("lt1")
-            if any("upper" in t or "clipped" in t for t in arg_tags):
-                out.add("upper")
-            if all("pos" in t for t in arg_tags):
-                out.add("pos")
-            return frozenset(out)
+            return self._floor_or_ceiling(arg_tags, [self.const(a, env) for a in args], floor=False)
         if names & ABS_FUNCS:
-            return frozenset({"nonneg"})
+            return frozenset({"nonneg"} | (first & Q) | ({"clipped"} if "clipped" in first else set()))
         if names & ROWMAX_FUNCS or (names & MAXIMUM_FUNCS and len(args) == 1) or (method in ("max", "amax") and not names):
-            return frozenset({"maxlike"})
+            return frozenset({"maxlike"}) | ((first if names else recv) & Q)
         if names & LSE_FUNCS:
-            out = {"maxlike"}
+            out = {"maxlike"} | (first & Q)
             if any("const" in t and "nonneg" in t for t in arg_tags):
                 out.add("nonneg")
             return frozenset(out)
@@ -325,69 +555,339 @@ class _Interp:
             return frozenset({"upper"})
         if names & SUM_FUNCS or (method in ("sum", "mean") and not names):
             t = first if names else recv
-            out = set()
-            if "expshifted" in t and (method == "sum" or names & {"numpy.sum", "builtins.sum", "sum"}):
+            out = set(t & Q)
+            if "expshifted" in t and (method == "sum" or names & {"numpy.sum", "builtins.sum", "sum", "numpy.add.reduce"}):
                 out |= {"pos", "ge1", "nonneg"}
             if "nonneg" in t:
                 out.add("nonneg")
-            if "pos" in t:
+            if "pos" in t and (method == "mean" or names & {"numpy.mean"}):
                 out.add("pos")
             return frozenset(out)
-        if names & WHERE_FUNCS and len(arg_tags) == 3:
-            return arg_tags[1] & arg_tags[2]
+        if names & WHERE_FUNCS and len(args) == 3:
+            cond = arg_tags[0]
+            a = self._refine_value(args[1], arg_tags[1], cond, True)
+            b = self._refine_value(args[2], arg_tags[2], cond, False)
+            return _join(a, b) | (cond & Q)
+        if names & PIECEWISE_FUNCS and len(args) >= 3:
+            return self._piecewise(args, arg_tags, env)
+        if names & VECTORIZE_FUNCS and args:
+            fn = self._fn_of(first)
+            return frozenset({f"vec#{self._register(fn)}"}) if fn is not None else Q
+        if names & MAP_FUNCS and len(args) >= 2:
+            fn = self._fn_of(first)
+            if fn is None:
+                return Q
+            return self.inline(fn, [t - {"const", "mask"} for t in arg_tags[1:]], {}, None, [], {}) - {"const"}
+        if names & BOUNDED_FUNCS:
+            out = {"clipped"} | (first & Q)
+            if names & UNIT_FUNCS:
+                out |= {"nonneg", "lower", "upper"}
+            return frozenset(out)
         if names & TRANSPARENT_FUNCS:
             return first - {"const"}
-        if method in TRANSPARENT_METHODS and not names:
-            return recv - {"const"}
-        return NONE
+        if names & UNBOUNDED_FUNCS:
+            return _meet_all(arg_tags) & Q if arg_tags else NONE
+        if method is not None and not names:
+            if method in TRANSPARENT_METHODS:
+                return recv - {"const"}
+            if method in UNBOUNDED_METHODS:
+                return (recv | _meet_all(arg_tags)) & Q
+            if any(x.startswith("vec#") for x in recv):
+                return Q
+        if isinstance(e.func, (cst.Name, cst.Call)):
+            called = self.tags(e.func, env)
+            vec = [x for x in called if x.startswith("vec#")]
+            if vec:
+                fn = self._registry.get(int(vec[0][4:]))
+                return self.inline(fn, [t - {"const", "mask"} for t in arg_tags], {}, None, [], {}) - {"const"}
+        return Q
+
+    def _fn_of(self, t: Tags):
+        for x in t:
+            if x.startswith("fn#"):
+                return self._registry.get(int(x[3:]))
+            if x.startswith("mod#"):
+                return _Fn(self.functions[x[4:]], None)
+        return None
+
+    def _callee(self, func, env, names, recv, method):
+        """The user-defined function a call runs, and the instance it is bound to, or None
+        (a library function, or something the checker cannot see into)."""
+        if isinstance(func, cst.Name):
+            t = env[func.value][0] if func.value in env else self._global(func)
+        elif isinstance(func, cst.Call):
+            t = self.tags(func, env)
+        elif method is not None and not names:
+            if isinstance(func.value, cst.Name) and func.value.value == "self":
+                owner = env.get("#class", (NONE, None))[1]
+                methods = self.classes.get(owner, (None, {}, {}))[1] if isinstance(owner, str) else {}
+                if method in methods:
+                    return _Fn(methods[method], None, owner), f"inst#{owner}"
+                return None
+            for x in recv:
+                if x.startswith("inst#"):
+                    methods = self.classes.get(x[5:], (None, {}, {}))[1]
+                    if method in methods:
+                        return _Fn(methods[method], None, x[5:]), x
+            return None
+        else:
+            return None
+        fn = self._fn_of(t)
+        if fn is not None:
+            return fn, None
+        for x in t:
+            if x.startswith("class#"):
+                cls = x[6:]
+                init = self.classes[cls][1].get("__init__")
+                return (_Fn(init, None, cls) if init is not None else _ClassNew(cls)), f"inst#{cls}"
+            if x.startswith("inst#"):
+                call = self.classes.get(x[5:], (None, {}, {}))[1].get("__call__")
+                if call is not None:
+                    return _Fn(call, None, x[5:]), x
+        return None
+
+    def inline(self, fn, arg_tags, kw_tags, bound_self, arg_consts, kw_consts) -> Tags:
+        if isinstance(fn, _ClassNew):
+            return frozenset({f"inst#{fn.cls}"})
+        if fn is None or id(fn.node) in self.stack or len(self.stack) >= MAX_DEPTH:
+            return Q
+        node = fn.node
+        env: dict = dict(fn.closure) if fn.closure is not None else {}
+        params = node.params
+        positional = list(params.posonly_params) + list(params.params)
+        if bound_self is not None and positional:
+            env[positional[0].name.value] = (frozenset({bound_self}), None)
+            positional = positional[1:]
+        if fn.owner is not None:
+            env["#class"] = (NONE, fn.owner)
+            for attr, value in self.classes.get(fn.owner, (None, {}, {}))[2].items():
+                env["self." + attr] = value
+        for i, p in enumerate(positional):
+            if i < len(arg_tags):
+                c = arg_consts[i] if i < len(arg_consts) else None
+                env[p.name.value] = (arg_tags[i], c)
+            elif p.name.value in kw_tags:
+                env[p.name.value] = (kw_tags[p.name.value], kw_consts.get(p.name.value))
+            else:
+                env[p.name.value] = self._default(p, env)
+        for p in params.kwonly_params:
+            env[p.name.value] = (kw_tags[p.name.value], kw_consts.get(p.name.value)) if p.name.value in kw_tags else self._default(p, env)
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                env[star.name.value] = (Q, None)
+        self.stack.append(id(node))
+        self.returns.append([])
+        self.reached.add(id(node))
+        try:
+            if isinstance(node, cst.Lambda):
+                result = self.tags(node.body, env)
+            else:
+                if _is_generator(self.src, node):
+                    self.block(node.body.body, env)
+                    return Q
+                self.block(node.body.body, env)
+                rets = self.returns[-1]
+                result = _meet_all(rets) if rets else NONE
+        finally:
+            self.stack.pop()
+            self.returns.pop()
+        if fn.owner is not None and node.name.value == "__init__" and bound_self is not None:
+            return frozenset({bound_self})
+        return result
+
+    def _default(self, p: cst.Param, env):
+        if p.default is None:
+            return (Q, None)
+        return (self.tags(p.default, env), self.const(p.default, env))
+
+    def _piecewise(self, args, arg_tags, env) -> Tags:
+        x_tags, x_code = arg_tags[0], self._code(args[0])
+        conds = args[1].elements if isinstance(args[1], (cst.List, cst.Tuple)) else None
+        funcs = args[2].elements if isinstance(args[2], (cst.List, cst.Tuple)) else None
+        if conds is None or funcs is None:
+            return Q
+        outs = []
+        for i, f in enumerate(funcs):
+            t = self.tags(f.value, env)
+            if i < len(conds):
+                cond = self.tags(conds[i].value, env)
+                elem = set(x_tags - {"const", "mask"})
+                for x in cond:
+                    if x.startswith("cmp|"):
+                        _, code, kind, c = x.split("|", 3)
+                        if code == x_code:
+                            elem |= _cmp_tags(kind, float(c))
+                elem = frozenset(elem)
+            else:
+                elem = x_tags | Q
+            fn = self._fn_of(t)
+            if fn is not None:
+                outs.append(self.inline(fn, [elem], {}, None, [], {}))
+            else:
+                outs.append(t)
+        return _meet_all(outs) - {"const"} if outs else Q
+
+    def _refine_value(self, expr, t: Tags, cond: Tags, positive: bool) -> Tags:
+        code = self._code(expr)
+        out = set(t)
+        for x in cond:
+            if x.startswith("cmp|"):
+                _, c_code, kind, c = x.split("|", 3)
+                if c_code == code:
+                    if not positive:
+                        kind = "le" if kind == "ge" else "ge"
+                    out |= _cmp_tags(kind, float(c))
+        return frozenset(out)
+
+    def _floor_or_ceiling(self, arg_tags, consts, floor: bool) -> Tags:
+        out = set()
+        if any(c is not None for c in consts):
+            out.add("lower" if floor else "upper")
+        if floor:
+            if any("pos" in t for t in arg_tags):
+                out.add("pos")
+            if any("nonneg" in t for t in arg_tags):
+                out.add("nonneg")
+            if any("lower" in t for t in arg_tags):
+                out.add("lower")
+            if all("upper" in t or "clipped" in t for t in arg_tags):
+                out.add("upper")
+            if any(c is not None and c > -1 for c in consts):
+                out.add("gtm1")
+        else:
+            if any("lt1" in t for t in arg_tags):
+                out.add("lt1")
+            if any("upper" in t or "clipped" in t for t in arg_tags):
+                out.add("upper")
+            if all("pos" in t for t in arg_tags):
+                out.add("pos")
+            if all("lower" in t or "clipped" in t for t in arg_tags):
+                out.add("lower")
+        if "upper" in out and "lower" in out:
+            out.add("clipped")
+        if all("clipped" in t for t in arg_tags):
+            out.add("clipped")
+        out |= {UNK} if any(UNK in t for t in arg_tags) else set()
+        return frozenset(out)
 
     def _bounds(self, base: Tags, lo, hi, env) -> Tags:
-        out = {"clipped", "upper"}
         lo_c = self.const(lo, env) if lo is not None else None
         hi_c = self.const(hi, env) if hi is not None else None
-        lo_none = lo is None or (isinstance(lo, cst.Name) and lo.value == "None")
-        hi_none = hi is None or (isinstance(hi, cst.Name) and hi.value == "None")
-        if hi_none:
-            out.discard("upper")
-            if lo_none:
-                out.discard("clipped")
-        if lo_none:
-            out.discard("clipped")
-        if lo_c is not None:
-            if lo_c > 0:
+        lo_none = lo is None or (isinstance(lo, cst.Name) and lo.value == "None") or (lo_c is not None and math.isinf(lo_c))
+        hi_none = hi is None or (isinstance(hi, cst.Name) and hi.value == "None") or (hi_c is not None and math.isinf(hi_c))
+        out = set(base & {"pos", "nonneg", "lower", "upper", "lt1", "gtm1"})
+        if not lo_none:
+            out.add("lower")
+            if lo_c is not None:
+                if lo_c > 0:
+                    out |= {"pos", "nonneg"}
+                elif lo_c == 0:
+                    out.add("nonneg")
+                if lo_c > -1:
+                    out.add("gtm1")
+            else:
+                # a floor the checker cannot evaluate (a parameter, an expression): assume it is
+                # a small positive epsilon; the runtime probe checks the values.
                 out |= {"pos", "nonneg"}
-            elif lo_c == 0:
-                out.add("nonneg")
-        elif not lo_none:
-            # a floor the checker cannot evaluate (a parameter, an expression): assume it is
-            # a small positive epsilon; the runtime probe checks the values.
-            out |= {"pos", "nonneg"}
-        if hi_c is not None:
-            if hi_c < 1:
+        if not hi_none:
+            out.add("upper")
+            if hi_c is None or hi_c < 1:
                 out.add("lt1")
-        elif not hi_none:
-            out.add("lt1")
-        out |= base & {"pos", "nonneg"}
-        return frozenset(out)
+        if "lower" in out and "upper" in out:
+            out.add("clipped")
+        if (not lo_none and lo_c is None and UNK in self.tags(lo, env)) or (not hi_none and hi_c is None and UNK in self.tags(hi, env)):
+            out.add(UNK)
+        return frozenset(out | (base & Q))
 
     def _record(self, kind: str, call: cst.Call, arg: Tags):
         key = (self.src.line(call), self.src.positions[call].start.column)
         prev = self.calls.get(key)
-        if prev is not None:
-            arg = prev[2] & arg  # seen again (a loop body): safe only if safe on every pass
-        self.calls[key] = (kind, call, arg)
+        if prev is None:
+            self.calls[key] = (kind, call, [arg])
+        else:
+            prev[2].append(arg)
 
     # --- statements --------------------------------------------------------------------
-    def bind(self, target, tags: Tags, env, const: float | None = None):
+    def bind(self, target, tags: Tags, env, const=None):
         if isinstance(target, cst.Name):
+            _forget(env, target.value)
             env[target.value] = (tags, const)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
-                self.bind(el.value, NONE, env)
+                self.bind(el.value, tags - {"const"} if tags & Q else Q, env)
         elif isinstance(target, cst.StarredElement):
-            self.bind(target.value, NONE, env)
+            self.bind(target.value, Q, env)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
+            env["self." + target.attr.value] = (tags, const)
+        elif isinstance(target, cst.Subscript):
+            self.assign_subscript(target, tags, const, env)
         else:
             self.tags(target, env)
+
+    def assign_subscript(self, target: cst.Subscript, tags: Tags, const, env):
+        """`z[z > 500] = 500` clamps z; `d["k"] = v` updates a dict; any other element update
+        keeps only what both the old values and the new ones share."""
+        base = target.value
+        if isinstance(base, cst.Name) and base.value in env and isinstance(env[base.value][1], dict):
+            key = self._key(target)
+            d = dict(env[base.value][1])
+            if key is not None:
+                d[key] = (tags, const)
+            else:
+                d = {}
+            env[base.value] = (env[base.value][0], d)
+            return
+        if not isinstance(base, cst.Name):
+            self.tags(target, env)
+            return
+        old = self.tags(base, env)
+        slice_tags = NONE
+        for el in target.slice:
+            if isinstance(el.slice, cst.Index):
+                slice_tags |= self.tags(el.slice.value, env)
+        new = set()
+        if const is not None:
+            for x in slice_tags:
+                if x.startswith("cmp|"):
+                    _, code, kind, c = x.split("|", 3)
+                    if code == base.value:
+                        if kind == "ge" and "lower" in old:
+                            new.add("lower")
+                        if kind == "ge":
+                            new.add("upper")
+                        if kind == "le":
+                            new.add("lower")
+                        if kind == "le" and "upper" in old:
+                            new.add("upper")
+        if new:
+            merged = set(new) | (old & {"upper", "lower"})
+            if "upper" in merged and "lower" in merged:
+                merged.add("clipped")
+            env[base.value] = (frozenset(merged | (old & Q)), None)
+            return
+        env[base.value] = (_join(old, tags) | (slice_tags & Q), None)
+
+    def bind_iter(self, target, it, env):
+        """A for-loop or comprehension target: elements keep the bounds of the iterable;
+        zip and enumerate are followed, anything else the checker cannot see into is '?'."""
+        if isinstance(it, cst.Call):
+            names = _lib(self.src.names(it.func))
+            if names & {"builtins.zip", "zip"} and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == len(it.args):
+                for el, a in zip(target.elements, it.args):
+                    self.bind(el.value, self.tags(a.value, env) - {"const", "mask"}, env)
+                return
+            if names & {"builtins.enumerate", "enumerate"} and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and it.args:
+                self.bind(target.elements[0].value, NONE, env)
+                self.bind_iter(target.elements[1].value, it.args[0].value, env)
+                return
+            if names & {"builtins.range", "range"}:
+                self.tags(it, env)
+                self.bind(target, NONE, env)
+                return
+        t = self.tags(it, env)
+        if any(x.startswith(("fn#", "mod#", "inst#")) for x in t):
+            t = Q
+        self.bind(target, t - {"const", "mask"}, env)
 
     def block(self, stmts, env):
         for s in stmts:
@@ -398,30 +898,43 @@ class _Interp:
             for small in s.body:
                 self.small(small, env)
         elif isinstance(s, cst.If):
-            self.tags(s.test, env)
-            other = dict(env)
-            self.block(s.body.body, env)
+            cond = self.tags(s.test, env)
+            body_env = self._refined(env, cond, True)
+            other = self._refined(env, cond, False)
+            body_env = dict(body_env)
+            self.block(s.body.body, body_env)
             if s.orelse is not None:
                 body = s.orelse.body.body if isinstance(s.orelse, cst.Else) else [s.orelse]
+                other = dict(other)
                 self.block(body, other)
-            _meet(env, other)
+            if _returns(s.body.body):
+                env.clear()
+                env.update(other)
+            elif s.orelse is not None and isinstance(s.orelse, cst.Else) and _returns(s.orelse.body.body):
+                env.clear()
+                env.update(body_env)
+            else:
+                merged = _meet_env(body_env, other)
+                env.clear()
+                env.update(merged)
         elif isinstance(s, (cst.For, cst.While)):
             before = dict(env)
             for _ in range(2):
                 if isinstance(s, cst.For):
-                    self.tags(s.iter, env)
-                    self.bind(s.target, NONE, env)
+                    self.bind_iter(s.target, s.iter, env)
                 else:
                     self.tags(s.test, env)
                 self.block(s.body.body, env)
-                _meet(env, before)
+                merged = _meet_env(env, before)
+                env.clear()
+                env.update(merged)
             if s.orelse is not None:
                 self.block(s.orelse.body.body, env)
         elif isinstance(s, cst.With):
             for item in s.items:
-                self.tags(item.item, env)
+                t = self.tags(item.item, env)
                 if item.asname is not None:
-                    self.bind(item.asname.name, NONE, env)
+                    self.bind(item.asname.name, t & Q or Q, env)
             self.block(s.body.body, env)
         elif isinstance(s, cst.Try):
             self.block(s.body.body, env)
@@ -432,14 +945,9 @@ class _Interp:
             if s.finalbody is not None:
                 self.block(s.finalbody.body.body, env)
         elif isinstance(s, cst.FunctionDef):
-            inner = dict(env)
-            for p in _params(s):
-                inner[p] = (NONE, None)
-            self.block(s.body.body, inner)
-            env[s.name.value] = (NONE, None)
+            env[s.name.value] = (frozenset({f"fn#{self._register(_Fn(s, env))}"}), None)
         elif isinstance(s, cst.ClassDef):
-            for item in s.body.body:
-                self.stmt(item, dict(env))
+            env[s.name.value] = (Q, None)
 
     def small(self, s, env):
         if isinstance(s, cst.Assign):
@@ -452,6 +960,14 @@ class _Interp:
                 vals = [(self.tags(el.value, env), self.const(el.value, env)) for el in s.value.elements]
                 for t, (tg, c) in zip(s.targets[0].target.elements, vals):
                     self.bind(t.value, tg, env, c)
+                return
+            if isinstance(s.value, cst.Dict):
+                d = self._dict_literal(s.value, env)
+                for t in s.targets:
+                    if isinstance(t.target, cst.Name):
+                        env[t.target.value] = (Q, d)
+                    else:
+                        self.bind(t.target, Q, env)
                 return
             tg, c = self.tags(s.value, env), self.const(s.value, env)
             for t in s.targets:
@@ -466,81 +982,240 @@ class _Interp:
             op = op_map.get(type(s.operator))
             if op is not None and isinstance(s.target, cst.Name):
                 b, cb = self.tags(s.value, env), self.const(s.value, env)
-                a, ca = env.get(s.target.value, (NONE, None))
-                if ca is None:
+                a, ca = env.get(s.target.value, (self._global(s.target), None))
+                if not isinstance(ca, float):
                     ca = self.consts.get(s.target.value) if s.target.value not in env else None
+                    ca = ca if isinstance(ca, float) else None
                 self.bind(s.target, self.combine(op, a, b, ca, cb), env)
             else:
-                self.tags(s.value, env)
-                self.bind(s.target, NONE, env) if isinstance(s.target, cst.Name) else self.tags(s.target, env)
+                t = self.tags(s.value, env)
+                if isinstance(s.target, cst.Name):
+                    self.bind(s.target, Q, env)
+                elif isinstance(s.target, cst.Subscript) and isinstance(s.target.value, cst.Name):
+                    old = self.tags(s.target.value, env)
+                    self.tags(s.target, env)
+                    env[s.target.value.value] = ((old & Q) | (t & Q) if op is None else self.combine(op, old, t, None, self.const(s.value, env)), None)
+                else:
+                    self.tags(s.target, env)
         elif isinstance(s, cst.Expr):
             self.tags(s.value, env)
-        elif isinstance(s, cst.Return) and s.value is not None:
-            self.tags(s.value, env)
+        elif isinstance(s, cst.Return):
+            t = self.tags(s.value, env) if s.value is not None else NONE
+            if self.returns:
+                self.returns[-1].append(t)
 
-    def run(self, fn: cst.FunctionDef):
-        env: dict = {}
-        for p in _params(fn):
-            env[p] = (NONE, None)
-        self.block(fn.body.body, env)
-
-
-def _params(fn: cst.FunctionDef) -> list[str]:
-    p = fn.params
-    names = [x.name.value for x in list(p.posonly_params) + list(p.params) + list(p.kwonly_params)]
-    for star in (p.star_arg, p.star_kwarg):
-        if isinstance(star, cst.Param):
-            names.append(star.name.value)
-    return names
+    def _dict_literal(self, d: cst.Dict, env) -> dict:
+        out = {}
+        for el in d.elements:
+            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+                out[el.key.evaluated_value] = (self.tags(el.value, env), self.const(el.value, env))
+            else:
+                return {}
+        return out
 
 
-def _meet(env, other):
+def _dotted(e) -> bool:
+    while isinstance(e, cst.Attribute):
+        e = e.value
+    return isinstance(e, cst.Name)
+
+
+def _forget(env: dict, name: str) -> None:
+    """A rebound name invalidates what an if/where condition proved about it."""
+    for k in [k for k in env if k.startswith("#") and name in re.findall(r"\w+", k)]:
+        del env[k]
+
+
+class _ClassNew:
+    def __init__(self, cls):
+        self.cls = cls
+        self.node = None
+
+
+def _cmp_tags(kind: str, c: float) -> Tags:
+    if kind == "ge":
+        out = {"lower"}
+        if c > 0:
+            out |= {"pos", "nonneg"}
+        elif c >= 0:
+            out.add("nonneg")
+        if c > -1:
+            out.add("gtm1")
+    else:
+        out = {"upper"}
+        if c < 1:
+            out.add("lt1")
+    return frozenset(out)
+
+
+def _flip(x: str) -> str:
+    _, code, kind, c = x.split("|", 3)
+    return f"cmp|{code}|{'le' if kind == 'ge' else 'ge'}|{c}"
+
+
+def _join(a: Tags, b: Tags) -> Tags:
+    """Either value may be the result: keep what both guarantee; unknown if either is."""
+    out = (a & b) | ((a | b) & Q)
+    return frozenset(x for x in out if not x.startswith("cmp|")) if not (a & b & {"mask"}) else out
+
+
+def _meet_all(parts) -> Tags:
+    parts = list(parts)
+    if not parts:
+        return NONE
+    out = parts[0]
+    for p in parts[1:]:
+        out = _join(out, p)
+    return out
+
+
+def _meet_env(env: dict, other: dict) -> dict:
+    out = {}
     for k in set(env) | set(other):
-        a, b = env.get(k, (NONE, None)), other.get(k, (NONE, None))
-        env[k] = (a[0] & b[0], a[1] if a[1] == b[1] else None)
+        if k not in env or k not in other:
+            if not k.startswith("#"):
+                a = env.get(k) or other.get(k)
+                out[k] = (a[0], a[1] if isinstance(a[1], dict) else None)
+            continue
+        a, b = env[k], other[k]
+        out[k] = (_join(a[0], b[0]), a[1] if a[1] == b[1] else None)
+    return out
 
 
-def module_constants(src: Source) -> dict[str, float]:
-    """Module-level names bound once to a numeric constant (EPS = 1e-12, CLIP = 500.0)."""
-    interp = _Interp(src, {})
-    consts: dict[str, float] = {}
+def _returns(stmts) -> bool:
+    last = stmts[-1] if stmts else None
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(x, (cst.Return, cst.Raise)) for x in last.body)
+    return False
+
+
+def _is_generator(src: Source, fn: cst.FunctionDef) -> bool:
+    import libcst.matchers as m
+
+    for node in src.find(fn.body, m.Yield()):
+        return True
+    return False
+
+
+def module_constants(src: Source) -> dict:
+    """Module-level names bound once to a numeric constant (EPS = 1e-12, CLIP = 500.0) or to
+    a dict of them (PARAMS = {"eps": 1e-12})."""
+    interp = _Interp(src, {}, {}, {})
+    consts: dict = {}
     counts: dict[str, int] = {}
     for stmt in src.module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
-                if isinstance(small, (cst.Assign, cst.AnnAssign)):
+                if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                     targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                     for t in targets:
                         if isinstance(t, cst.Name):
-                            counts[t.value] = counts.get(t.value, 0) + 1
+                            counts[t.value] = counts.get(t.value, 0) + (2 if isinstance(small, cst.AugAssign) else 1)
                             interp.consts = consts
+                            if isinstance(small.value, cst.Dict):
+                                d = interp._dict_literal(small.value, {})
+                                if d:
+                                    consts[t.value] = d
+                                continue
                             v = interp.const(small.value, {}) if small.value is not None else None
                             if v is not None:
                                 consts[t.value] = v
     return {k: v for k, v in consts.items() if counts.get(k) == 1}
 
 
-def analyze_calls(src: Source, functions: tuple[str, ...] | None = None):
-    """(function name, kind, call node, argument tags) for every exp/log call in the graded
-    functions (module-level functions and methods; `functions` narrows the set)."""
-    consts = module_constants(src)
-    out = []
+def _classes(src: Source, consts) -> dict:
+    out = {}
+    interp = _Interp(src, consts, {}, {})
     for stmt in src.graded_nodes():
-        targets: list[tuple[str, cst.FunctionDef]] = []
-        if isinstance(stmt, cst.FunctionDef):
-            targets.append((stmt.name.value, stmt))
-        elif isinstance(stmt, cst.ClassDef):
-            for item in stmt.body.body:
-                if isinstance(item, cst.FunctionDef):
-                    targets.append((f"{stmt.name.value}.{item.name.value}", item))
-        for name, fn in targets:
-            if functions is not None and name.split(".")[-1] not in functions:
-                continue
-            interp = _Interp(src, consts)
-            interp.run(fn)
-            for kind, call, tags in interp.calls.values():
-                out.append((name, kind, call, tags))
+        if isinstance(stmt, cst.ClassDef):
+            methods = {s.name.value: s for s in stmt.body.body if isinstance(s, cst.FunctionDef)}
+            attrs: dict = {}
+            counts: dict = {}
+            for m_ in methods.values():
+                for node in src.find(m_, _SELF_ASSIGN):
+                    for t in (node.targets if isinstance(node, cst.Assign) else [node]):
+                        tgt = t.target
+                        if isinstance(tgt, cst.Attribute) and isinstance(tgt.value, cst.Name) and tgt.value.value == "self":
+                            counts[tgt.attr.value] = counts.get(tgt.attr.value, 0) + 1
+                            if isinstance(node, cst.Assign):
+                                c = interp.const(node.value, {})
+                                if c is not None:
+                                    attrs[tgt.attr.value] = (_Interp.const_tags(c), c)
+            for s in stmt.body.body:  # class attributes: LIMIT = 500.0
+                if isinstance(s, cst.SimpleStatementLine):
+                    for small in s.body:
+                        if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                            c = interp.const(small.value, {})
+                            name = small.targets[0].target.value
+                            if c is not None and name not in counts:
+                                attrs[name] = (_Interp.const_tags(c), c)
+                                counts[name] = 1
+            out[stmt.name.value] = (stmt, methods, {k: v for k, v in attrs.items() if counts.get(k) == 1})
     return out
+
+
+import libcst.matchers as _m  # noqa: E402
+
+_SELF_ASSIGN = _m.Assign() | _m.AugAssign() | _m.AnnAssign()
+
+
+def analyze(src: Source, entry: tuple[str, ...] | None = None) -> list[tuple[str, str, cst.Call, list[Tags]]]:
+    """(function name, kind, call node, argument tags per context) for every exp/log call the
+    graded code can run. `entry` names the functions the grader calls (default: every
+    module-level function); their parameters are unknown data. Helpers are judged where
+    they are called; code reached from no entry point is read with unknown inputs."""
+    consts = module_constants(src)
+    functions = {s.name.value: s for s in src.graded_nodes() if isinstance(s, cst.FunctionDef)}
+    classes = _classes(src, consts)
+    interp = _Interp(src, consts, functions, classes)
+    owner_of: dict[int, str] = {}
+    for name, fn in functions.items():
+        owner_of[id(fn)] = name
+    for cname, (_, methods, _) in classes.items():
+        for mname, fn in methods.items():
+            owner_of[id(fn)] = f"{cname}.{mname}"
+    entries = list(functions) if entry is None else [n for n in entry if n in functions]
+    # module-level instances used as entry points: sigmoid = Sigmoid()
+    instances = {}
+    for stmt in src.graded_nodes():
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call) and isinstance(small.value.func, cst.Name) and small.value.func.value in classes:
+                    for t in small.targets:
+                        if isinstance(t.target, cst.Name):
+                            instances[t.target.value] = small.value.func.value
+    for name in entries:
+        fn = functions[name]
+        required = [NONE for p in list(fn.params.posonly_params) + list(fn.params.params) if p.default is None]
+        interp.inline(_Fn(fn, None), required, {}, None, [], {})
+    for name in (entry or ()):
+        if name in instances and name not in functions:
+            call = classes[instances[name]][1].get("__call__")
+            if call is not None:
+                n_args = len([p for p in list(call.params.posonly_params) + list(call.params.params) if p.default is None]) - 1
+                interp.inline(_Fn(call, None, instances[name]), [NONE] * max(n_args, 0), {}, f"inst#{instances[name]}", [], {})
+    # whatever no entry point reached: read with unknown inputs
+    for fn_id, fname in owner_of.items():
+        if fn_id in interp.reached:
+            continue
+        fn = functions.get(fname) or classes[fname.split(".")[0]][1][fname.split(".")[1]]
+        owner = fname.split(".")[0] if "." in fname else None
+        n_args = len([p for p in list(fn.params.posonly_params) + list(fn.params.params) if p.default is None])
+        interp.inline(_Fn(fn, None, owner), [Q] * (n_args - (1 if owner else 0)), {}, f"inst#{owner}" if owner else None, [], {})
+    out = []
+    for kind, call, contexts in interp.calls.values():
+        out.append((_enclosing(src, call, owner_of), kind, call, contexts))
+    return out
+
+
+def _enclosing(src: Source, node, owner_of) -> str:
+    parents = src.parents
+    cur = node
+    while cur is not None:
+        if id(cur) in owner_of:
+            return owner_of[id(cur)]
+        cur = parents.get(cur)
+    return "the module"
 
 
 def _safe(kind: str, tags: Tags) -> bool:
@@ -548,7 +1223,31 @@ def _safe(kind: str, tags: Tags) -> bool:
         return bool(tags & EXP_SAFE)
     if kind == "log":
         return "pos" in tags
-    return "nonneg" in tags or "pos" in tags  # log1p
+    return bool(tags & {"nonneg", "pos", "gtm1"})  # log1p
+
+
+def verdict(kind: str, contexts: list[Tags]) -> str:
+    """'right', 'wrong' or 'unknown' for one call over every context it runs in."""
+    status = "right"
+    for t in contexts:
+        if _safe(kind, t):
+            continue
+        if UNK in t:
+            status = "unknown"
+        else:
+            return "wrong"
+    return status
+
+
+def analyze_calls(src: Source, functions: tuple[str, ...] | None = None):
+    """Compatibility: (function, kind, call, merged tags) with tags safe only if every
+    context is safe and '?' if some context could not be followed."""
+    out = []
+    for fname, kind, call, contexts in analyze(src, functions):
+        v = verdict(kind, contexts)
+        tags = frozenset({"clipped", "upper", "pos", "nonneg"}) if v == "right" else (Q if v == "unknown" else NONE)
+        out.append((fname, kind, call, tags))
+    return out
 
 
 class _NumericCheck(StaticCheck):
@@ -556,28 +1255,42 @@ class _NumericCheck(StaticCheck):
 
     def __init__(self, exercise: str = "", functions: tuple[str, ...] | None = None, what: str | None = None):
         self.exercise = exercise
-        self.functions = functions
+        self.functions = tuple(functions) if functions is not None else None
         if what:
             self.what = what
 
     def _prefix(self) -> str:
         return f"Exercise {self.exercise} should " if self.exercise else "The code should "
 
-    def findings(self, src: Source) -> list[Finding]:
-        out = []
+    def assess(self, src: Source) -> Assessment:
+        findings, unknown = [], None
         seen = set()
-        for fname, kind, call, tags in analyze_calls(src, self.functions):
-            if kind not in self.kinds or _safe(kind, tags):
+        for fname, kind, call, contexts in analyze(src, self.functions):
+            if kind not in self.kinds:
                 continue
+            v = verdict(kind, contexts)
             line = src.line(call)
-            if (line, kind) in seen:
+            if v == "unknown" and unknown is None:
+                code = _short(src.module.code_for_node(call))
+                unknown = (f"could not follow where the argument of `{code}` in `{fname}` comes from", line)
+            if v != "wrong" or (line, kind) in seen:
                 continue
             seen.add((line, kind))
-            code = src.module.code_for_node(call)
-            if len(code) > 60:
-                code = code[:57] + "..."
-            out.append(Finding(line, self.message(fname, code)))
-        return out
+            findings.append(Finding(line, self.message(fname, _short(src.module.code_for_node(call)))))
+        if findings:
+            return Assessment.wrong(findings)
+        if unknown:
+            return Assessment.unknown(*unknown)
+        return Assessment.right()
+
+    def findings(self, src: Source) -> list[Finding]:
+        a = self.assess(src)
+        return a.findings
+
+
+def _short(code: str) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= 60 else code[:57] + "..."
 
 
 class ExpArgumentBounded(_NumericCheck):
@@ -653,6 +1366,84 @@ def sigmoid(z):
     z = np.minimum(np.maximum(z, -LIMIT), LIMIT)
     return 1 / (1 + np.exp(-z))
 """,
+        # method on a call's result
+        """
+import numpy as np
+def sigmoid(z):
+    return 1 / (1 + np.exp(-np.clip(z, -500, 500).astype(float)))
+""",
+        """
+import numpy as np
+def sigmoid(z):
+    return 1 / (1 + np.exp(-np.asarray(z, dtype=float).clip(-500, 500)))
+""",
+        """
+import numpy as np
+def softmax(Z):
+    e = np.exp(Z - np.amax(Z, axis=1).reshape(-1, 1))
+    return e / e.sum(axis=1).reshape(-1, 1)
+""",
+        # boolean-mask clamps
+        """
+import numpy as np
+def sigmoid(z):
+    z = np.array(z, dtype=float)
+    z[z > 500] = 500
+    z[z < -500] = -500
+    return 1 / (1 + np.exp(-z))
+""",
+        # helper with a default argument, lambda, closure
+        """
+import numpy as np
+def _bounded(z, limit=600.0):
+    return np.clip(z, -limit, limit)
+def sigmoid(z):
+    return 1 / (1 + np.exp(-_bounded(z)))
+""",
+        """
+import numpy as np
+def sigmoid(z):
+    f = lambda t: 1 / (1 + np.exp(-t))
+    return f(np.clip(z, -500, 500))
+""",
+        """
+import numpy as np
+def sigmoid(z):
+    def pos(t):
+        return 1 / (1 + np.exp(-t))
+    def neg(t):
+        e = np.exp(t)
+        return e / (1 + e)
+    return np.piecewise(z, [z >= 0, z < 0], [pos, neg])
+""",
+        """
+import math
+import numpy as np
+def _one(t):
+    if t >= 0:
+        return 1 / (1 + math.exp(-t))
+    e = math.exp(t)
+    return e / (1 + e)
+def sigmoid(z):
+    return np.vectorize(_one)(z)
+""",
+        # a class with a dict of parameters
+        """
+import numpy as np
+class Logistic:
+    def __init__(self):
+        self.limit = 500.0
+    def __call__(self, z):
+        return 1 / (1 + np.exp(-np.clip(z, -self.limit, self.limit)))
+def sigmoid(z):
+    return Logistic()(z)
+""",
+        """
+import numpy as np
+PARAMS = {"limit": 500.0}
+def sigmoid(z):
+    return 1 / (1 + np.exp(-np.clip(z, -PARAMS["limit"], PARAMS["limit"])))
+""",
     ]
     INVALID = [
         """
@@ -687,6 +1478,42 @@ def sigmoid(z):
     if z.max() > 0:
         z = np.clip(z, -500, 500)
     return 1 / (1 + np.exp(-z))
+""",
+        """
+import numpy as np
+def _raw(z, scale=1.0):
+    return 1 / (1 + np.exp(-z * scale))
+def sigmoid(z):
+    return _raw(z)
+""",
+        """
+import numpy as np
+def sigmoid(z):
+    f = lambda t: 1 / (1 + np.exp(-t))
+    return f(z)
+""",
+        """
+import numpy as np
+def sigmoid(z):
+    z = np.array(z, dtype=float)
+    z[z > 500] = 500
+    return 1 / (1 + np.exp(-z))
+""",
+    ]
+    UNKNOWN = [
+        """
+import numpy as np
+from mylib import squash
+def sigmoid(z):
+    return 1 / (1 + np.exp(-squash(z)))
+""",
+        """
+import numpy as np
+class Model:
+    def step(self, z):
+        return 1 / (1 + np.exp(-self.prepare(z)))
+def sigmoid(z):
+    return Model().step(z)
 """,
     ]
 
@@ -746,6 +1573,38 @@ def cross_entropy(Y, P):
     eps = np.finfo(float).eps
     return -np.mean(np.sum(Y * np.log(P.clip(eps, 1.0)), axis=1))
 """,
+        # sys.float_info.epsilon, np.where as a floor, log1p(-p) after a clip
+        """
+import sys
+import numpy as np
+def bce(y, p):
+    eps = sys.float_info.epsilon
+    p = np.clip(p, eps, 1 - eps)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+""",
+        """
+import numpy as np
+def bce(y, p):
+    safe = np.where(p > 1e-12, p, 1e-12)
+    other = np.where(1 - p > 1e-12, 1 - p, 1e-12)
+    return -np.mean(y * np.log(safe) + (1 - y) * np.log(other))
+""",
+        """
+import numpy as np
+def _safe_log(x, eps=1e-12):
+    return np.log(np.maximum(x, eps))
+def bce(y, p):
+    return -np.mean(y * _safe_log(p) + (1 - y) * _safe_log(1 - p))
+""",
+        """
+import math
+def bce(y, p):
+    total = 0.0
+    for yi, pi in zip(y, p):
+        pi = min(max(pi, 1e-12), 1 - 1e-12)
+        total += yi * math.log(pi) + (1 - yi) * math.log(1 - pi)
+    return -total / len(y)
+""",
     ]
     INVALID = [
         """
@@ -773,6 +1632,20 @@ def cross_entropy(Y, P):
 import numpy as np
 def bce(y, p):
     return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
+""",
+        """
+import numpy as np
+def _log(x):
+    return np.log(x)
+def bce(y, p):
+    return -np.mean(y * _log(np.clip(p, 1e-12, 1)) + (1 - y) * _log(1 - p))
+""",
+    ]
+    UNKNOWN = [
+        """
+import numpy as np
+def bce(y, p, guard=None):
+    return -np.mean(y * np.log(guard(p)) + (1 - y) * np.log(guard(1 - p)))
 """,
     ]
 

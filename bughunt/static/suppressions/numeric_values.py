@@ -5,7 +5,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..base import Finding, Source, StaticCheck
-from ..numeric_stability import _safe, analyze_calls
+from ..numeric_stability import analyze, verdict
 
 _NAN_REDUCTIONS = {
     f"numpy.{n}"
@@ -80,11 +80,35 @@ def sigmoid(z):
     return out
 """,
     ]
+    VALID += [
+        """
+import numpy as np
+def bce(y, p):
+    assert np.all(np.isfinite(p)), "probabilities must be finite"
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""",
+        """
+import numpy as np
+def sigmoid(z):
+    if not np.all(np.isfinite(z)):
+        raise ValueError("z must be finite")
+    return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
+""",
+    ]
     INVALID = [
         """
 import numpy as np
 def bce(y, p):
     return -np.nanmean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""",
+        """
+import numpy as np
+def bce(y, p):
+    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    if not np.isfinite(loss):
+        return 0.0
+    return loss
 """,
         """
 import numpy as np
@@ -114,7 +138,7 @@ def sigmoid(z):
                             "the examples that produced nan simply stop counting",
                         )
                     )
-                elif names & _NONFINITE_TESTS:
+                elif names & _NONFINITE_TESTS and not _is_validation(src, c):
                     out.append(
                         Finding(
                             src.line(c),
@@ -123,6 +147,26 @@ def sigmoid(z):
                         )
                     )
         return out
+
+
+def _is_validation(src: Source, node: cst.CSTNode) -> bool:
+    """True inside an `assert`, or in the test of an `if` whose body only raises: checking
+    that values are finite and refusing them is not hiding them."""
+    parents = src.parents
+    cur = node
+    while cur is not None:
+        parent = parents.get(cur)
+        if isinstance(parent, cst.Assert):
+            return True
+        if isinstance(parent, cst.If) and parent.test is cur:
+            body = parent.body.body
+            return bool(body) and all(
+                isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(x, cst.Raise) for x in stmt.body) for stmt in body
+            )
+        if isinstance(parent, (cst.BaseStatement, cst.BaseSmallStatement)) and not isinstance(parent, (cst.If, cst.Assert)):
+            return False
+        cur = parent
+    return False
 
 
 def _is_clamp(src: Source, call: cst.Call) -> bool:
@@ -147,6 +191,14 @@ import numpy as np
 def bce(y, z):
     p = np.clip(1 / (1 + np.exp(-np.clip(z, -500, 500))), 1e-12, 1 - 1e-12)
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""",
+    ]
+    VALID += [
+        """
+import numpy as np
+from mylib import squash
+def sigmoid(z):
+    return np.clip(1 / (1 + np.exp(-squash(z))), 0.0, 1.0)
 """,
     ]
     INVALID = [
@@ -176,9 +228,11 @@ def bce(y, p):
     ]
 
     def findings(self, src: Source) -> list[Finding]:
+        # only exp/log calls proven unsafe: a clip after a call the checker could not
+        # follow is not proven to hide anything
         unsafe: dict[str, list[cst.Call]] = {}
-        for fname, kind, call, tags in analyze_calls(src):
-            if not _safe(kind, tags):
+        for fname, kind, call, contexts in analyze(src):
+            if verdict(kind, contexts) == "wrong":
                 unsafe.setdefault(fname.split(".")[-1], []).append(call)
         out = []
         for stmt in src.graded_nodes():
