@@ -1,16 +1,100 @@
-"""Snippets of the shape_mismatch static checks and suppression entries."""
+"""The shape_mismatch family: static checks (three-valued snippets), the child-side probe
+helpers, and the hidden cases."""
+import numpy as np
 import pytest
 
+from bughunt.grader import PUBLIC_SEED, load_grader
 from bughunt.static import shapes
 from bughunt.static.base import Source
 from bughunt.static.suppressions import shapes as supp
 
+from .conftest import EXERCISES
+
 CHECKS = [supp.NumpyResize(), supp.ShapeSlicing(), supp.HardcodedShape(), *shapes.example_checks()]
+SHAPE_EXERCISES = [e for e in EXERCISES if e.id.startswith("shape_mismatch/")]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
 def test_snippets(check):
     for snippet in check.VALID:
-        assert check.findings(Source.parse(snippet)) == [], snippet
+        assert check.assess(Source.parse(snippet)).outcome != "wrong", snippet
     for snippet in check.INVALID:
-        assert check.findings(Source.parse(snippet)), snippet
+        got = check.assess(Source.parse(snippet))
+        assert got.outcome == "wrong" and all(f.line >= 1 and f.message for f in got.findings), snippet
+    for snippet in check.UNKNOWN:
+        got = check.assess(Source.parse(snippet))
+        assert got.outcome == "unknown" and got.note, snippet
+
+
+def test_tracer_and_memory_see_a_pairwise_array_behind_asarray():
+    from bughunt.families.shapes.probes import Watch
+    from bughunt.probe import traced
+
+    n = 1500
+    y = np.arange(n, dtype=float)
+    pred = np.zeros((n, 1))
+
+    def visible(y):
+        return np.diag(pred - y)
+
+    def hidden(y):
+        return np.diagonal(np.asarray(pred) - np.asarray(y))
+
+    def honest(y):
+        return pred[:, 0] - np.asarray(y)
+
+    watch = Watch(n)
+    watch.call("visible", visible, traced(y))
+    watch.call("hidden", hidden, traced(y))
+    watch.call("honest", honest, traced(y))
+    assert any(e.startswith("visible:") for e in watch.pairwise)
+    assert not any(e.startswith(("hidden:", "honest:")) for e in watch.pairwise)  # asarray strips the tracer...
+    assert watch.peaks["hidden"] >= n * n and watch.peaks["visible"] >= n * n  # ...but not the memory
+    assert watch.peaks["honest"] < 0.05 * n * n
+
+
+def test_watch_reports_errors_with_the_student_line_and_no_traceback():
+    from bughunt.families.shapes.probes import Watch
+
+    def broken(a):
+        return np.dot(a, a)
+
+    value, err = Watch(3).call("broken", broken, np.zeros((2, 3)))
+    assert value is None and err.startswith("ValueError") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("ex", SHAPE_EXERCISES, ids=lambda e: e.id)
+def test_hidden_cases_are_seeded_and_differ_from_the_visible_data(ex):
+    grader = load_grader(ex.grader_path)
+    a, b, other = grader.cases(PUBLIC_SEED), grader.cases(PUBLIC_SEED), grader.cases(12345)
+    assert len(a) == len(b) == len(other) >= 3
+    for x, y, z in zip(a, b, other):
+        assert np.array_equal(x["X"], y["X"]) and not np.array_equal(x["X"], z["X"]) if x["X"].shape == z["X"].shape else True
+    sizes = {c["X"].shape for c in a}
+    assert (120, 3) not in sizes and (200, 5) not in sizes and (150, 4) not in sizes
+
+
+def test_softmax_cases_cover_one_row_fewer_rows_than_classes_and_square():
+    ex = next(e for e in SHAPE_EXERCISES if e.id.endswith("softmax-wrong-axis"))
+    shapes_seen = {c["Z"].shape for c in load_grader(ex.grader_path).cases(PUBLIC_SEED)}
+    assert any(r == 1 for r, _ in shapes_seen)
+    assert any(1 < r < k for r, k in shapes_seen)
+    assert any(r == k for r, k in shapes_seen)
+    assert any(r > k for r, k in shapes_seen)
+
+
+@pytest.mark.parametrize("ex", SHAPE_EXERCISES, ids=lambda e: e.id)
+def test_reference_satisfies_the_symptom_thresholds(ex):
+    """The thresholds the judges use (loss falls, beats the mean / a uniform guess) hold for
+    the exact reference on every hidden case, so a correct fix can always meet them."""
+    from bughunt.families.shapes import judges
+
+    grader = load_grader(ex.grader_path)
+    for case in grader.cases(PUBLIC_SEED):
+        if isinstance(grader, judges.LinearRegressionGrader):
+            if case["train_check"]:
+                w, b = judges.regression_fit(case["X"], case["y"], case["lr"], case["epochs"])
+                assert np.mean((case["X"] @ w + b - case["y"]) ** 2) <= 0.5 * grader.TRAINED_SHARE * np.var(case["y"])
+        elif isinstance(grader, judges.SoftmaxRegressionGrader):
+            W, b = judges.softmax_fit(case["X"], case["y"], case["k"], case["lr"], case["epochs"])
+            assert judges.softmax_loss(case["X"], case["y"], W, b) <= 0.8 * grader.TRAINED_SHARE * np.log(case["k"])

@@ -1,22 +1,29 @@
-"""Root-cause checks for the shape_mismatch exercises.
+"""Root-cause checks for the shape_mismatch exercises, three-valued.
 
-Shapes are mostly a runtime question (graders trace the arrays a submission builds on
-hidden data), so these checks are deliberately narrow: they only report a construct that is
-wrong in every style, and say nothing when they cannot tell.
+Shapes are mostly a runtime question (the graders compare every function with an exact
+reference on hidden data of adversarial sizes), so these checks only say *wrong* for a
+construct that is wrong in every style, *right* when they followed every step, and
+*cannot tell* (the runtime checks decide) whenever they lose track of the code.
 
 - `WeightLayout`: in a parameter-building function, the array stored under a dict key is
   created with its axes in the documented order. Sizes are recognised by the *position* of
-  the function parameter they come from, so renaming parameters changes nothing; a `.T` on the
-  created array swaps the order, and shapes built from other expressions are not judged.
-- `ReductionAxis`: in a named function, a sum (or mean, max, logsumexp ...) is never taken
-  over a forbidden axis, e.g. axis 0 (the samples) inside a row-wise softmax.
+  the function parameter they come from, so renaming parameters changes nothing; the check
+  follows local names, `.T`/`np.transpose`, reshapes, method chains and module-level
+  helpers (default arguments included), and says "cannot tell" for classes, loops over
+  layer sizes, closures and anything else it cannot follow.
+- `ReductionAxis`: inside a row-wise function (softmax), no statistic taken over the
+  samples is combined with the per-row scores. The check tracks which axis of each array is
+  the sample axis: through `.T`, `.transpose()`, single rows (`Z[i]`, `for row in Z`),
+  method chains (`np.amax(Z, axis=1).reshape(-1, 1)`), in-place updates, nested and
+  module-level helpers. An `axis=0` on a transposed matrix or on a single row is the class
+  axis, and is fine.
 """
 from __future__ import annotations
 
 import libcst as cst
 import libcst.matchers as m
 
-from .base import Finding, Source, StaticCheck
+from .base import Assessment, Finding, Source, StaticCheck
 
 
 def _int_literal(node: cst.CSTNode) -> int | None:
@@ -28,43 +35,25 @@ def _int_literal(node: cst.CSTNode) -> int | None:
     return None
 
 
-def _param_positions(fn: cst.FunctionDef) -> dict[str, int]:
-    return {p.name.value: i for i, p in enumerate([*fn.params.posonly_params, *fn.params.params])}
+def _params(fn: cst.FunctionDef) -> list[cst.Param]:
+    return [*fn.params.posonly_params, *fn.params.params]
 
 
-def _shape_tuples(call: cst.Call):
-    """Candidate shape arguments of an array-creating call: `size=`/`shape=` or a tuple positional."""
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value in ("size", "shape"):
-            yield arg.value
-        elif arg.keyword is None and isinstance(arg.value, (cst.Tuple, cst.List)):
-            yield arg.value
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
 
-def _is_reshape(src: Source, call: cst.Call) -> bool:
-    return src.calls_to(call.func, "numpy.reshape") or (
-        isinstance(call.func, cst.Attribute) and call.func.attr.value == "reshape"
-    )
+# --- WeightLayout --------------------------------------------------------------------------
+
+_CREATORS = {"normal", "standard_normal", "uniform", "random", "rand", "randn", "zeros", "ones", "empty", "full",
+             "random_sample", "integers", "laplace", "truncnorm", "glorot"}
 
 
-def _reshape_tuple(src: Source, call: cst.Call) -> cst.CSTNode:
-    """The target shape of `a.reshape(p, q)`, `a.reshape((p, q))` or `np.reshape(a, (p, q))` as a Tuple."""
-    args = [a for a in call.args if a.keyword is None or a.keyword.value in ("shape", "newshape")]
-    if not src.calls_to(call.func, "numpy.reshape") and len(args) > 1:
-        return cst.Tuple([cst.Element(a.value) for a in args])
-    return args[-1].value if args else cst.Tuple([])
+class _Item:
+    """Element `index` of the tuple `value` evaluates to (`a, b = value`)."""
 
-
-def _axis_order(value: cst.CSTNode, positions: dict[str, int]) -> list[int] | None:
-    """Parameter positions of the shape's elements, or None if any element is not a bare parameter."""
-    if not isinstance(value, (cst.Tuple, cst.List)):
-        return None
-    out = []
-    for el in value.elements:
-        if not isinstance(el.value, cst.Name) or el.value.value not in positions:
-            return None
-        out.append(positions[el.value.value])
-    return out
+    def __init__(self, value: cst.CSTNode, index: int):
+        self.value, self.index = value, index
 
 
 class WeightLayout(StaticCheck):
@@ -103,6 +92,32 @@ def init_params(n_in, n_hid, n_out, seed=0):
     rng = np.random.default_rng(seed)
     return {"W2": rng.normal(0, 0.1, size=(n_out, n_hid)).reshape(n_hid, n_out)}
 """,
+        """
+import numpy as np
+def _dense(rng, n_in, n_out, scale=None):
+    scale = scale or 1 / np.sqrt(n_in)
+    return rng.normal(0, scale, size=(n_in, n_out))
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"W1": _dense(rng, n_features, n_hidden), "W2": _dense(rng, n_hidden, n_outputs)}
+""",
+        """
+import numpy as np
+def init_params(n_in, n_hid, n_out, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"W2": np.transpose(rng.normal(0, 1, (n_out, n_hid))).astype(float)}
+""",
+        """
+import numpy as np
+def _layer(rng, n_in, n_out, scale=None):
+    scale = 1 / np.sqrt(n_in) if scale is None else scale
+    return rng.normal(0, scale, size=(n_in, n_out)), np.zeros(n_out)
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    W1, b1 = _layer(rng, n_features, n_hidden)
+    W2, b2 = _layer(rng, n_hidden, n_outputs)
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+""",
     ]
     INVALID = [
         """
@@ -124,64 +139,248 @@ def init_params(n_in, n_hid, n_out, seed=0):
     rng = np.random.default_rng(seed)
     return {"W2": np.reshape(rng.standard_normal(n_hid * n_out), (n_out, n_hid))}
 """,
+        """
+import numpy as np
+def _dense(rng, n_in, n_out, scale=1.0):
+    return rng.normal(0, scale, size=(n_in, n_out))
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"W2": _dense(rng, n_outputs, n_hidden)}
+""",
+        """
+import numpy as np
+def _layer(rng, n_in, n_out):
+    return rng.normal(0, 1, size=(n_in, n_out)), np.zeros(n_in)
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    W2, b2 = _layer(rng, n_outputs, n_hidden)
+    return dict(W2=W2, b2=b2)
+""",
+    ]
+    UNKNOWN = [
+        """
+import numpy as np
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    sizes = [n_features, n_hidden, n_outputs]
+    params = {}
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
+        params[f"W{i}"] = rng.normal(0, 1 / np.sqrt(a), size=(a, b))
+        params[f"b{i}"] = np.zeros(b)
+    return params
+""",
+        """
+import numpy as np
+class Dense:
+    def __init__(self, n_in, n_out, rng):
+        self.W = rng.normal(0, 1, size=(n_in, n_out))
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"W2": Dense(n_hidden, n_outputs, rng).W}
+""",
     ]
 
     def __init__(self, function: str = "init_params", key: str = "W2", order: tuple[int, int] = (1, 2),
                  layout: str = "(n_hidden, n_outputs)"):
-        self.function, self.key, self.order, self.layout = function, key, list(order), layout
+        self.function, self.key, self.order, self.layout = function, key, tuple(order), layout
 
-    def _created(self, fn: cst.FunctionDef) -> list[cst.CSTNode]:
-        """Expressions stored under `key`: dict values, subscript assignments, and one level of local names."""
+    # an axis order is a tuple of parameter positions of `function`; None: not followed
+    def _stored(self, src: Source, fn: cst.FunctionDef) -> tuple[list[cst.CSTNode], dict[str, cst.CSTNode]]:
+        """Expressions stored under `key` (dict literals, `d[key] = ...`, dict(key=...)) and local names."""
         exprs, local = [], {}
-        for assign in m.findall(fn, m.Assign()):
+        for assign in src.find(fn, m.Assign()):
             for t in assign.targets:
                 if isinstance(t.target, cst.Name):
                     local[t.target.value] = assign.value
+                elif isinstance(t.target, (cst.Tuple, cst.List)):
+                    for i, el in enumerate(t.target.elements):  # W2, b2 = _dense(...)
+                        if isinstance(el.value, cst.Name):
+                            local[el.value.value] = _Item(assign.value, i)
                 if m.matches(t.target, m.Subscript(slice=[m.SubscriptElement(m.Index(m.SimpleString()))])):
                     if t.target.slice[0].slice.value.evaluated_value == self.key:
                         exprs.append(assign.value)
-        for el in m.findall(fn, m.DictElement(key=m.SimpleString())):
+        for el in src.find(fn, m.DictElement(key=m.SimpleString())):
             if el.key.evaluated_value == self.key:
                 exprs.append(el.value)
-        return [local.get(e.value, e) if isinstance(e, cst.Name) else e for e in exprs]
+        for call in src.find(fn, m.Call(func=m.Name("dict"))):
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == self.key:
+                    exprs.append(arg.value)
+        return exprs, local
 
-    def findings(self, src: Source) -> list[Finding]:
+    def _order(self, src: Source, expr: cst.CSTNode, sizes: dict[str, object], local: dict, depth: int = 0):
+        """(axis order as size labels, line) of the array `expr` creates, or (None, why)."""
+        if depth > 6:
+            return None, "the expression is nested too deeply"
+        if isinstance(expr, cst.Name) and expr.value in local and local[expr.value] is not expr:
+            inner = dict(local)
+            value = inner.pop(expr.value)
+            if isinstance(value, _Item):
+                return self._item(src, value, sizes, inner, depth + 1)
+            return self._order(src, value, sizes, inner, depth + 1)
+        if isinstance(expr, _Item):
+            return self._item(src, expr, sizes, local, depth + 1)
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "T":
+            order, why = self._order(src, expr.value, sizes, local, depth + 1)
+            return (order[::-1], why) if order is not None else (None, why)
+        if isinstance(expr, cst.BinaryOperation):  # scale * W, W / np.sqrt(n)
+            found = []
+            for side in (expr.left, expr.right):
+                order, why = self._order(src, side, sizes, local, depth + 1)
+                if order is not None:
+                    found.append((order, why))
+            if len(found) == 1:
+                return found[0]
+            return None, "a product of arrays"
+        if not isinstance(expr, cst.Call):
+            return None, f"`{_code(expr)[:40]}` is not an array-creating call"
+        func, names = expr.func, src.names(expr.func)
+        short = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if "numpy.reshape" in names or (isinstance(func, cst.Attribute) and short == "reshape"):
+            args = [a for a in expr.args if a.keyword is None or a.keyword.value in ("shape", "newshape")]
+            if "numpy.reshape" in names:
+                args = args[1:]
+            shape = args[0].value if len(args) == 1 else cst.Tuple([cst.Element(a.value) for a in args])
+            labels = self._labels(shape, sizes)
+            return (labels, src.line(expr)) if labels else (None, "a reshape to sizes the check cannot read")
+        if "numpy.transpose" in names or (isinstance(func, cst.Attribute) and short in ("transpose", "swapaxes")
+                                          and not (short == "transpose" and expr.args)):
+            inner = expr.args[0].value if "numpy.transpose" in names else func.value
+            if "numpy.transpose" in names and len(expr.args) > 1:
+                return None, "a transpose with explicit axes"
+            order, why = self._order(src, inner, sizes, local, depth + 1)
+            return (order[::-1], why) if order is not None else (None, why)
+        if isinstance(func, cst.Attribute) and short in ("astype", "copy"):
+            return self._order(src, func.value, sizes, local, depth + 1)
+        if any(n.startswith("numpy.") for n in names) and short in ("asarray", "array", "ascontiguousarray", "float64"):
+            return self._order(src, expr.args[0].value, sizes, local, depth + 1) if expr.args else (None, "an empty array")
+        if short in _CREATORS:
+            for arg in expr.args:
+                shape = None
+                if arg.keyword is not None and arg.keyword.value in ("size", "shape"):
+                    shape = arg.value
+                elif arg.keyword is None and isinstance(arg.value, (cst.Tuple, cst.List)):
+                    shape = arg.value
+                if shape is not None:
+                    labels = self._labels(shape, sizes)
+                    return (labels, src.line(expr)) if labels else (None, "a shape the check cannot read")
+            positional = [a.value for a in expr.args if a.keyword is None]
+            if short in ("rand", "randn") and len(positional) == 2:
+                labels = self._labels(cst.Tuple([cst.Element(v) for v in positional]), sizes)
+                return (labels, src.line(expr)) if labels else (None, "a shape the check cannot read")
+            return None, "a creating call without a readable shape"
+        helper = src.functions.get(short) if isinstance(func, cst.Name) else None
+        if helper is not None and depth < 4:
+            order, info = self._follow(src, helper, expr, sizes, depth)
+            return (order, src.line(expr)) if order is not None else (None, info)
+        return None, f"the call `{_code(func)[:40]}`"
+
+    def _item(self, src: Source, item: "_Item", sizes: dict, local: dict, depth: int):
+        """Element `index` of a tuple: a tuple literal, or a helper that returns one."""
+        value = item.value
+        if isinstance(value, (cst.Tuple, cst.List)) and item.index < len(value.elements):
+            return self._order(src, value.elements[item.index].value, sizes, local, depth)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in src.functions and depth < 5:
+            order, info = self._follow(src, src.functions[value.func.value], value, sizes, depth, item.index)
+            return (order, src.line(value)) if order is not None else (None, info)
+        return None, "an element of a tuple the check cannot read"
+
+    def _follow(self, src: Source, helper: cst.FunctionDef, call: cst.Call, sizes: dict, depth: int, index: int | None = None):
+        """Bind the helper's parameters (defaults included) to the caller's size labels."""
+        params = _params(helper)
+        bound: dict[str, object] = {}
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        if any(a.star for a in call.args):
+            return None, "a call with *args or **kwargs"
+        for p, value in zip(params, positional):
+            bound[p.name.value] = value
+        for a in call.args:
+            if a.keyword is not None:
+                bound[a.keyword.value] = a.value
+        inner_sizes = {}
+        for p in params:
+            value = bound.get(p.name.value, p.default)
+            if isinstance(value, cst.Name) and value.value in sizes:
+                inner_sizes[p.name.value] = sizes[value.value]
+        returns = [r for r in src.find(helper, m.Return()) if r.value is not None]
+        if len(returns) != 1:
+            return None, f"the helper `{helper.name.value}` has {len(returns)} return statements"
+        local = {}
+        for assign in src.find(helper, m.Assign()):
+            for t in assign.targets:
+                if isinstance(t.target, cst.Name):
+                    local[t.target.value] = assign.value
+        value = returns[0].value
+        if index is not None:
+            return self._item(src, _Item(value, index), inner_sizes, local, depth + 1)
+        return self._order(src, value, inner_sizes, local, depth + 1)
+
+    @staticmethod
+    def _labels(shape: cst.CSTNode, sizes: dict) -> tuple | None:
+        if not isinstance(shape, (cst.Tuple, cst.List)) or len(shape.elements) != 2:
+            return None
+        out = []
+        for el in shape.elements:
+            if not isinstance(el.value, cst.Name) or el.value.value not in sizes:
+                return None
+            out.append(sizes[el.value.value])
+        return tuple(out)
+
+    def assess(self, src: Source) -> Assessment:
         fn = src.functions.get(self.function)
         if fn is None:
-            return []
-        positions = _param_positions(fn)
-        out = []
-        for expr in self._created(fn):
-            calls = list(m.findall(expr, m.Call()))
-            reshapes = [c for c in calls if _is_reshape(src, c)]
-            for call in reshapes or calls:
-                shapes = [_reshape_tuple(src, call)] if reshapes else list(_shape_tuples(call))
-                for shape in shapes:
-                    order = _axis_order(shape, positions)
-                    if order is None or len(order) != 2:
-                        continue
-                    transposed = not reshapes and (
-                        bool(m.findall(expr, m.Attribute(attr=m.Name("T"))))
-                        or any(src.calls_to(c.func, "numpy.transpose") for c in calls)
-                    )
-                    if transposed:
-                        order = order[::-1]
-                    if order == self.order[::-1]:
-                        out.append(
-                            Finding(
-                                src.line(call),
-                                f"`{self.key}` is created with its two axes swapped; `{self.function}` should "
-                                f"create it as {self.layout}, the layout every other function expects",
-                            )
-                        )
-        return out
+            return Assessment.unknown(f"`{self.function}` is not a plain module-level function")
+        sizes = {p.name.value: i for i, p in enumerate(_params(fn))}
+        exprs, local = self._stored(src, fn)
+        if not exprs:
+            return Assessment.unknown(f"where `{self.function}` creates `{self.key}` could not be found", src.line(fn))
+        wrong, unknown = [], None
+        for expr in exprs:
+            order, info = self._order(src, expr, sizes, local)
+            if order is None:
+                unknown = unknown or (f"how `{self.function}` creates `{self.key}` could not be followed ({info})", src.line(expr))
+            elif order == self.order[::-1]:
+                wrong.append(Finding(info, f"`{self.key}` is created with its two axes swapped; `{self.function}` should "
+                                           f"create it as {self.layout}, the layout every other function expects"))
+            elif order != self.order:
+                unknown = unknown or (f"`{self.key}` is created from sizes other than the documented ones", src.line(expr))
+        if wrong:
+            return Assessment.wrong(wrong)
+        if unknown:
+            return Assessment.unknown(*unknown)
+        return Assessment.right()
+
+    def findings(self, src: Source) -> list[Finding]:
+        return self.assess(src).findings
 
 
-_REDUCTIONS = {"sum", "mean", "max", "amax", "nansum", "logsumexp"}
+# --- ReductionAxis -------------------------------------------------------------------------
+
+# orientation tags of an array inside the row-wise function
+ROWS, COLS, ROW, STAT, CONST, ROWLIST = "rows", "transposed", "row", "stat", "const", "rowlist"
+# ROWS: 2-D, axis 0 = samples.  COLS: 2-D transposed, axis 0 = classes.  ROW: one row (1-D
+# over the classes).  STAT: per-row statistics (or any array that is not the scores).
+# CONST: a number, shape, index.  ROWLIST: a list of rows (np.array of it is ROWS).
+# ("samplestat", line): a statistic taken over the samples, from the reduction at `line`.
+
+_REDUCTIONS = {"sum", "mean", "max", "amax", "min", "amin", "nansum", "nanmax", "nanmean", "prod", "logsumexp", "std", "var", "median"}
+_ELEMENTWISE = {"exp", "log", "log1p", "expm1", "exp2", "abs", "absolute", "sqrt", "square", "negative", "clip",
+                "asarray", "array", "asanyarray", "ascontiguousarray", "copy", "float64", "nan_to_num", "tanh", "real"}
+_BINARY_FUNCS = {"divide", "true_divide", "subtract", "multiply", "add", "maximum", "minimum", "power", "fmax", "fmin"}
+_KEEP_METHODS = {"astype", "copy", "clip", "view"}
+_STACKERS = {"array", "asarray", "vstack", "stack", "row_stack"}
+
+
+def _is_sample_stat(tag) -> bool:
+    return isinstance(tag, tuple) and tag[0] == "samplestat"
+
+
+class _Lost(Exception):
+    pass
 
 
 class ReductionAxis(StaticCheck):
-    """In `function`, no reduction runs over one of `forbidden` axes."""
+    """In `function` (and the helpers it calls), no statistic over the samples meets the scores."""
 
     name = "reduction_axis"
     summary = "the normalising sum runs over the classes of each row"
@@ -204,6 +403,36 @@ def softmax(Z):
     E = np.exp(Z - np.max(Z, 1, keepdims=True))
     return (E.T / np.sum(E, 1)).T
 """,
+        """
+import numpy as np
+def softmax(Z):
+    St = Z.T
+    E = np.exp(St - St.max(axis=0))
+    return (E / E.sum(axis=0)).T
+""",
+        """
+import numpy as np
+def softmax(Z):
+    shift = np.amax(Z, axis=1).reshape(-1, 1)
+    E = np.exp(Z - shift).transpose()
+    return (E / E.sum(axis=0)).transpose()
+""",
+        """
+import numpy as np
+def softmax(Z):
+    out = np.empty_like(Z)
+    for i in range(len(Z)):
+        e = np.exp(Z[i] - Z[i].max())
+        out[i] = e / e.sum(axis=0)
+    return out
+""",
+        """
+import numpy as np
+def _rows(E):
+    return E / E.sum(axis=-1, keepdims=True)
+def softmax(Z):
+    return _rows(np.exp(Z - Z.max()))
+""",
     ]
     INVALID = [
         """
@@ -218,41 +447,484 @@ def softmax(Z):
     E = np.exp(Z)
     return E / np.sum(E, 0)
 """,
+        """
+import numpy as np
+def softmax(Z):
+    St = Z.T
+    E = np.exp(St)
+    return (E / E.sum(axis=1, keepdims=True)).T
+""",
+        """
+import numpy as np
+def _norm(E, axis=0):
+    return E / E.sum(axis=axis)
+def softmax(Z):
+    return _norm(np.exp(Z))
+""",
+        """
+import numpy as np
+def softmax(Z):
+    E = np.exp(Z)
+    E /= E.sum(axis=0)
+    return E
+""",
+    ]
+    UNKNOWN = [
+        """
+import numpy as np
+def softmax(Z):
+    return np.apply_along_axis(lambda r: np.exp(r) / np.exp(r).sum(axis=0), 1, Z)
+""",
+        """
+import numpy as np
+def softmax(Z):
+    axis = int(np.argmin(Z.shape))
+    E = np.exp(Z)
+    return E / E.sum(axis=axis, keepdims=True)
+""",
+        """
+import numpy as np
+class Softmax:
+    def __call__(self, Z):
+        E = np.exp(Z)
+        return E / E.sum(axis=0)
+softmax = Softmax()
+""",
     ]
 
-    def __init__(self, function: str = "softmax", forbidden: tuple[int, ...] = (0, -2),
-                 what: str = "the samples (axis 0)", should: str = "over the classes of each row"):
-        self.function, self.forbidden, self.what, self.should = function, set(forbidden), what, should
+    def __init__(self, function: str = "softmax", what: str = "the samples (axis 0)", should: str = "over the classes of each row"):
+        self.function, self.what, self.should = function, what, should
 
-    def _axis(self, src: Source, call: cst.Call) -> int | None:
-        func = call.func
-        is_numpy = any(n.startswith(("numpy.", "scipy.special.")) for n in src.names(func))
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        if name not in _REDUCTIONS:
-            return None
-        positional = [a for a in call.args if a.keyword is None]
-        for a in call.args:
-            if a.keyword is not None and a.keyword.value == "axis":
-                return _int_literal(a.value)
-        # np.sum(E, 0): axis is the second positional; E.sum(0): the first
-        index = 1 if is_numpy else 0
-        return _int_literal(positional[index].value) if len(positional) > index else None
-
-    def findings(self, src: Source) -> list[Finding]:
+    # --- the walk ------------------------------------------------------------------------
+    def assess(self, src: Source) -> Assessment:
         fn = src.functions.get(self.function)
         if fn is None:
-            return []
-        out = []
-        for call in m.findall(fn, m.Call()):
-            axis = self._axis(src, call)
-            if axis is not None and axis in self.forbidden:
-                out.append(
-                    Finding(
-                        src.line(call),
-                        f"`{self.function}` reduces over {self.what} here; it should normalise {self.should}",
-                    )
-                )
-        return out
+            return Assessment.unknown(f"`{self.function}` is not a plain module-level function")
+        self._src, self._findings, self._lost = src, [], None
+        params = _params(fn)
+        if not params:
+            return Assessment.unknown(f"`{self.function}` takes no scores argument", src.line(fn))
+        env = {p.name.value: None for p in params}
+        env[params[0].name.value] = ROWS
+        try:
+            self._run(fn, env, depth=0)
+        except RecursionError:
+            self._lose("the code nests too deeply", fn)
+        if self._findings:
+            seen, unique = set(), []
+            for f in self._findings:
+                if f.line not in seen:
+                    seen.add(f.line)
+                    unique.append(f)
+            return Assessment.wrong(unique)
+        if self._lost:
+            return Assessment.unknown(*self._lost)
+        return Assessment.right()
+
+    def findings(self, src: Source) -> list[Finding]:
+        return self.assess(src).findings
+
+    def _lose(self, what: str, node: cst.CSTNode) -> None:
+        if self._lost is None:
+            line = self._src.line(node) if node is not None else None
+            self._lost = (f"which axis `{self.function}` normalises over could not be followed ({what})", line)
+
+    def _run(self, fn: cst.FunctionDef, env: dict, depth: int):
+        """Walk a function body; the merged tag of its return values."""
+        env = dict(env)
+        env.setdefault("__funcs__", {})
+        env["__funcs__"] = dict(env["__funcs__"])
+        returns: list = []
+        self._block(fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body], env, returns, depth)
+        return self._merge(returns) if returns else CONST
+
+    def _block(self, stmts, env, returns, depth):
+        for s in stmts:
+            self._stmt(s, env, returns, depth)
+
+    def _stmt(self, s, env, returns, depth):
+        if isinstance(s, cst.SimpleStatementLine):
+            for small in s.body:
+                self._small(small, env, returns, depth)
+        elif isinstance(s, cst.FunctionDef):
+            env["__funcs__"][s.name.value] = s
+        elif isinstance(s, cst.If):
+            a, b = dict(env), dict(env)
+            self._eval(s.test, env, depth)
+            self._block(s.body.body, a, returns, depth)
+            if s.orelse is not None:
+                body = s.orelse.body.body if isinstance(s.orelse, cst.Else) else [s.orelse]
+                self._block(body, b, returns, depth)
+            for key in set(a) | set(b):
+                if key != "__funcs__":
+                    env[key] = a.get(key) if a.get(key) == b.get(key) else None
+        elif isinstance(s, cst.For):
+            it = self._eval(s.iter, env, depth)
+            self._bind(s.target, ROW if it == ROWS else CONST if it in (CONST, STAT) else None, env)
+            self._block(s.body.body, env, returns, depth)
+            self._block(s.body.body, env, returns, depth)  # a second pass sees loop-carried names
+        elif isinstance(s, cst.While):
+            self._eval(s.test, env, depth)
+            self._block(s.body.body, env, returns, depth)
+        elif isinstance(s, (cst.With,)):
+            self._block(s.body.body, env, returns, depth)
+        elif isinstance(s, cst.Try):
+            self._block(s.body.body, env, returns, depth)
+            for h in s.handlers:
+                self._block(h.body.body, env, returns, depth)
+            if s.orelse is not None:
+                self._block(s.orelse.body.body, env, returns, depth)
+            if s.finalbody is not None:
+                self._block(s.finalbody.body.body, env, returns, depth)
+        elif isinstance(s, cst.ClassDef):
+            self._lose("a class defined inside the function", s)
+        else:
+            self._lose(f"a `{type(s).__name__}` statement", s)
+
+    def _small(self, s, env, returns, depth):
+        if isinstance(s, cst.Return):
+            returns.append(self._eval(s.value, env, depth) if s.value is not None else CONST)
+        elif isinstance(s, cst.Assign):
+            tag = self._eval(s.value, env, depth)
+            k = self._int(s.value, env)
+            for t in s.targets:
+                self._bind(t.target, tag, env, s.value)
+                if isinstance(t.target, cst.Name):
+                    if k is None:
+                        env.pop(("int", t.target.value), None)
+                    else:
+                        env[("int", t.target.value)] = k
+        elif isinstance(s, cst.AnnAssign):
+            if s.value is not None:
+                self._bind(s.target, self._eval(s.value, env, depth), env, s.value)
+        elif isinstance(s, cst.AugAssign):
+            tag = self._combine(self._eval(s.target, env, depth), self._eval(s.value, env, depth), s)
+            if isinstance(s.target, cst.Name):
+                env[s.target.value] = tag
+        elif isinstance(s, cst.Expr):
+            self._eval(s.value, env, depth)
+        elif isinstance(s, (cst.Pass, cst.Import, cst.ImportFrom, cst.Raise, cst.Assert, cst.Global, cst.Nonlocal)):
+            if isinstance(s, (cst.Global, cst.Nonlocal)):
+                self._lose("a global or nonlocal name", s)
+        else:
+            self._lose(f"a `{type(s).__name__}` statement", s)
+
+    def _bind(self, target, tag, env, value=None):
+        if isinstance(target, cst.Name):
+            env[target.value] = tag
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values = value.elements if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements) else None
+            for i, el in enumerate(target.elements):
+                sub = self._eval(values[i].value, env, 0) if values else None
+                self._bind(el.value, sub, env)
+        # attribute and subscript targets (out[i] = ..., self.x = ...) leave names unchanged
+
+    # --- expressions -----------------------------------------------------------------------
+    def _merge(self, tags):
+        tags = list(tags)
+        return tags[0] if all(t == tags[0] for t in tags) else None
+
+    def _combine(self, a, b, node):
+        """The tag of an elementwise combination of a and b (broadcasting)."""
+        for x, y in ((a, b), (b, a)):
+            if _is_sample_stat(x) and y in (ROWS, COLS, ROW):
+                self._findings.append(Finding(
+                    x[1], f"`{self.function}` takes this statistic over {self.what} and combines it with each row's "
+                          f"scores; it should normalise {self.should}"))
+                return y
+        if a is None or b is None:
+            return None
+        if a == b:
+            return a
+        for x, y in ((a, b), (b, a)):
+            if x in (ROWS, COLS, ROW) and y in (STAT, CONST):
+                return x
+            if _is_sample_stat(x) and y in (STAT, CONST):
+                return x
+            if x == STAT and y == CONST:
+                return STAT
+        self._lose("arrays of different layouts combined", node)
+        return None
+
+    @staticmethod
+    def _int(node, env) -> int | None:
+        """An integer literal, or a name bound to one."""
+        k = _int_literal(node)
+        if k is None and isinstance(node, cst.Name):
+            k = env.get(("int", node.value))
+        return k
+
+    def _axis(self, call: cst.Call, method: bool, env: dict):
+        """("none",) for no axis, ("int", k), or ("lost",)."""
+        value = None
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value == "axis":
+                value = a.value
+        if value is None:
+            positional = [a.value for a in call.args if a.keyword is None]
+            index = 0 if method else 1
+            value = positional[index] if len(positional) > index else None
+        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+            return ("none",)
+        k = self._int(value, env)
+        if k is not None:
+            return ("int", k)
+        if isinstance(value, cst.Tuple) and all(_int_literal(e.value) is not None for e in value.elements):
+            return ("none",)  # over every axis of a 2-D array
+        return ("lost",)
+
+    def _reduce(self, source, axis, call):
+        if axis[0] == "lost":
+            if source in (ROWS, COLS):
+                self._lose("an axis computed at run time", call)
+                return None
+            return source if source in (STAT, CONST) or _is_sample_stat(source) else (CONST if source == ROW else None)
+        if source in (CONST, STAT) or _is_sample_stat(source):
+            return CONST if axis[0] == "none" else source
+        if source == ROW:
+            return CONST
+        if source in (ROWS, COLS):
+            if axis[0] == "none":
+                return CONST
+            k = axis[1]
+            if k not in (0, 1, -1, -2):
+                self._lose(f"axis={k} on a 2-D array", call)
+                return None
+            over_samples = (k in (0, -2)) == (source == ROWS)
+            return ("samplestat", self._src.line(call)) if over_samples else STAT
+        if source == ROWLIST:
+            return None
+        self._lose("a reduction of an array whose layout is unknown", call)
+        return None
+
+    def _flip(self, tag, node):
+        if tag == ROWS:
+            return COLS
+        if tag == COLS:
+            return ROWS
+        if tag in (CONST,):
+            return tag
+        if tag == STAT or _is_sample_stat(tag):
+            return tag  # a (n, 1) column becomes a (1, n) row: still not the scores
+        if tag == ROW:
+            return ROW
+        self._lose("a transpose of an array whose layout is unknown", node)
+        return None
+
+    def _eval(self, e, env, depth):
+        if isinstance(e, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return CONST
+        if isinstance(e, cst.Name):
+            if e.value in env:
+                return env[e.value]
+            if e.value in ("None", "True", "False"):
+                return CONST
+            return CONST  # a module-level constant or builtin (functions are handled in calls)
+        if isinstance(e, cst.Attribute):
+            if e.attr.value == "T":
+                return self._flip(self._eval(e.value, env, depth), e)
+            if e.attr.value in ("shape", "ndim", "size", "dtype"):
+                return CONST
+            names = self._src.names(e)
+            if any(n.startswith(("numpy.", "math.", "sys.")) for n in names):
+                return CONST  # np.newaxis, np.pi, sys.float_info.epsilon
+            base = self._eval(e.value, env, depth)
+            if base == CONST:
+                return CONST
+            self._lose(f"the attribute `{_code(e)[:40]}`", e)
+            return None
+        if isinstance(e, cst.UnaryOperation):
+            return self._eval(e.expression, env, depth)
+        if isinstance(e, cst.BinaryOperation):
+            a, b = self._eval(e.left, env, depth), self._eval(e.right, env, depth)
+            if isinstance(e.operator, cst.MatrixMultiply):
+                if a in (ROWS, COLS, ROW) or b in (ROWS, COLS, ROW):
+                    self._lose("a matrix product", e)
+                    return None
+                return self._combine(a, b, e)
+            return self._combine(a, b, e)
+        if isinstance(e, (cst.Comparison,)):
+            tags = [self._eval(e.left, env, depth)] + [self._eval(c.comparator, env, depth) for c in e.comparisons]
+            out = tags[0]
+            for t in tags[1:]:
+                out = self._combine(out, t, e)
+            return out
+        if isinstance(e, cst.BooleanOperation):
+            return self._merge([self._eval(e.left, env, depth), self._eval(e.right, env, depth)])
+        if isinstance(e, cst.IfExp):
+            self._eval(e.test, env, depth)
+            return self._merge([self._eval(e.body, env, depth), self._eval(e.orelse, env, depth)])
+        if isinstance(e, cst.Subscript):
+            return self._subscript(e, env, depth)
+        if isinstance(e, cst.Call):
+            return self._call(e, env, depth)
+        if isinstance(e, (cst.Tuple, cst.List)):
+            tags = [self._eval(el.value, env, depth) for el in e.elements]
+            return CONST if all(t == CONST for t in tags) else None
+        if isinstance(e, (cst.ListComp, cst.GeneratorExp)):
+            return self._comprehension(e, env, depth)
+        if isinstance(e, cst.Lambda):
+            self._lose("a lambda", e)
+            return None
+        self._lose(f"a `{type(e).__name__}` expression", e)
+        return None
+
+    def _comprehension(self, e, env, depth):
+        inner = dict(env)
+        f = e.for_in
+        it = self._eval(f.iter, inner, depth)
+        if f.inner_for_in is not None:
+            self._lose("a nested comprehension", e)
+            return None
+        self._bind(f.target, ROW if it == ROWS else CONST if it == CONST else None, inner)
+        elt = self._eval(e.elt, inner, depth)
+        if it == ROWS and elt == ROW:
+            return ROWLIST
+        if elt == CONST:
+            return CONST
+        self._lose("a comprehension", e)
+        return None
+
+    def _subscript(self, e: cst.Subscript, env, depth):
+        base = self._eval(e.value, env, depth)
+        for el in e.slice:
+            if isinstance(el.slice, cst.Index):
+                self._eval(el.slice.value, env, depth)
+        if base in (CONST, STAT) or _is_sample_stat(base):
+            return base
+        if base in (ROWS, COLS):
+            first_el = e.slice[0].slice
+            rest = e.slice[1:]
+            scalar = isinstance(first_el, cst.Index) and self._eval(first_el.value, env, depth) == CONST and not (
+                isinstance(first_el.value, cst.Name) and first_el.value.value == "None")
+            whole_rest = all(isinstance(r.slice, cst.Slice) and r.slice.lower is None and r.slice.upper is None for r in rest)
+            if base == ROWS and scalar and whole_rest and len(e.slice) <= 2 and not isinstance(first_el.value, (cst.Tuple, cst.List)):
+                return ROW
+            self._lose(f"the subscript `{_code(e)[:40]}`", e)
+            return None
+        if base == ROW:
+            return ROW if all(isinstance(el.slice, cst.Slice) for el in e.slice) else CONST
+        self._lose(f"the subscript `{_code(e)[:40]}`", e)
+        return None
+
+    def _call(self, call: cst.Call, env, depth):
+        src, func = self._src, call.func
+        names = src.names(func)
+        args = [a.value for a in call.args]
+        short = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        library = [n for n in names if n.startswith(("numpy.", "scipy.special."))]
+        if library:
+            name = library[0].rsplit(".", 1)[1]
+            if name == "softmax" and library[0].startswith("scipy.special"):
+                tag = self._reduce(self._eval(args[0], env, depth), self._axis(call, False, env), call) if args else None
+                if _is_sample_stat(tag):
+                    self._findings.append(Finding(src.line(call), f"`{self.function}` normalises over {self.what} here; it should normalise {self.should}"))
+                return ROWS if tag == STAT else self._eval(args[0], env, depth) if tag == CONST else None
+            if name in _REDUCTIONS and args:
+                return self._reduce(self._eval(args[0], env, depth), self._axis(call, False, env), call)
+            if name in _STACKERS and args and self._eval(args[0], env, depth) == ROWLIST:
+                return ROWS
+            if name in _ELEMENTWISE and args:
+                tags = [self._eval(a, env, depth) for a in args[:1]]
+                for a in args[1:]:
+                    t = self._eval(a, env, depth)
+                    if t not in (CONST, STAT):
+                        tags.append(t)
+                out = tags[0]
+                for t in tags[1:]:
+                    out = self._combine(out, t, call)
+                return out
+            if name in _BINARY_FUNCS and len(args) >= 2:
+                return self._combine(self._eval(args[0], env, depth), self._eval(args[1], env, depth), call)
+            if name == "where" and len(args) == 3:
+                self._eval(args[0], env, depth)
+                return self._combine(self._eval(args[1], env, depth), self._eval(args[2], env, depth), call)
+            if name == "transpose" and len(args) == 1:
+                return self._flip(self._eval(args[0], env, depth), call)
+            if name in ("expand_dims", "atleast_2d", "squeeze", "ravel", "reshape") and args:
+                tag = self._eval(args[0], env, depth)
+                if tag in (CONST, STAT) or _is_sample_stat(tag):
+                    return tag
+                self._lose(f"`np.{name}` of the scores", call)
+                return None
+            if name in ("empty_like", "zeros_like", "ones_like", "full_like"):
+                return self._eval(args[0], env, depth) if args else None
+            tags = [self._eval(a, env, depth) for a in args]
+            if all(t == CONST for t in tags):
+                return CONST  # np.argmin(Z.shape), np.arange(n), np.float64(1e-12) ...
+            self._lose(f"the call `{_code(func)[:40]}`", call)
+            return None
+        if isinstance(func, cst.Attribute):
+            base = self._eval(func.value, env, depth)
+            if short in _REDUCTIONS:
+                return self._reduce(base, self._axis(call, True, env), call)
+            if short in _KEEP_METHODS:
+                for a in args:
+                    self._eval(a, env, depth)
+                return base
+            if short in ("transpose", "swapaxes") and (short == "swapaxes" or not args):
+                return self._flip(base, call)
+            if short in ("reshape", "ravel", "flatten", "squeeze"):
+                for a in args:
+                    self._eval(a, env, depth)
+                if base in (CONST, STAT) or _is_sample_stat(base):
+                    return base
+                if base == ROW and short in ("ravel", "flatten", "squeeze"):
+                    return ROW
+                self._lose(f"`.{short}` of the scores", call)
+                return None
+            if short in ("item", "tolist") and base == CONST:
+                return CONST
+            if base == CONST and all(self._eval(a, env, depth) == CONST for a in args):
+                return CONST
+            self._lose(f"the method call `{_code(call)[:40]}`", call)
+            return None
+        if isinstance(func, cst.Name):
+            local = env.get("__funcs__", {}).get(short)
+            helper = local or (src.functions.get(short) if short not in env else None)
+            if helper is not None:
+                return self._follow(helper, call, env, depth)
+            tags = [self._eval(a, env, depth) for a in args]
+            if short in ("float", "int", "len", "range", "abs", "min", "max", "round", "enumerate") and all(t == CONST for t in tags):
+                return CONST
+            if short == "len" or short == "range":
+                return CONST
+            if all(t == CONST for t in tags) and short in ("float", "int"):
+                return CONST
+            self._lose(f"the call `{short}(...)`", call)
+            return None
+        self._lose(f"the call `{_code(func)[:40]}`", call)
+        return None
+
+    def _follow(self, helper: cst.FunctionDef, call: cst.Call, env, depth):
+        if depth >= 4:
+            self._lose(f"helpers nested too deeply (`{helper.name.value}`)", call)
+            return None
+        if any(a.star for a in call.args):
+            self._lose("a call with *args or **kwargs", call)
+            return None
+        params = _params(helper)
+        inner = {"__funcs__": env.get("__funcs__", {})}
+        positional = [a.value for a in call.args if a.keyword is None]
+        if len(positional) > len(params):
+            self._lose(f"the call of `{helper.name.value}`", call)
+            return None
+        for p, value in zip(params, positional):
+            inner[p.name.value] = self._eval(value, env, depth)
+        for a in call.args:
+            if a.keyword is not None:
+                inner[a.keyword.value] = self._eval(a.value, env, depth)
+        for p in params:
+            if p.name.value not in inner:
+                inner[p.name.value] = self._eval(p.default, inner, depth) if p.default is not None else None
+        # integer arguments and defaults (an axis) stay readable inside the helper
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        for i, p in enumerate(params):
+            value = positional[i] if i < len(positional) else keywords.get(p.name.value, p.default)
+            k = self._int(value, env) if value is not None else None
+            if k is not None:
+                inner[("int", p.name.value)] = k
+        return self._run(helper, inner, depth + 1)
 
 
 def example_checks() -> list[StaticCheck]:

@@ -4,74 +4,45 @@ The bug: `init_params` creates W2 as (n_outputs, n_hidden) and the backward pass
 for that transposed layout, while `forward` (and the documented contract) uses W2 as
 (n_hidden, n_outputs): `np.dot(H, W2)` raises "shapes ... not aligned".
 
-Runtime (hidden data, other feature/hidden/output sizes and seeds): `init_params` returns every
-parameter in its documented shape; `forward` and `gradients`, given parameters built by the
-grader in the documented layout, match an exact reference forward pass and backprop computed
-in the parent; `train` keeps every shape and ends where reference gradient descent from the
-student's own starting values ends; the loss falls.
-Static: W2 is created as (n_hidden, n_outputs); no resize, hard-coded reshape, slicing-to-fit
+Runtime (TwoLayerGrader in bughunt/families/shapes): `init_params` returns every parameter
+in its documented shape; `forward` and `gradients`, given parameters built by the grader in
+the documented layout, match an exact forward pass and backprop computed in the parent, on
+hidden data with other sizes, including a single row, fewer rows than outputs and as many
+hidden units as outputs (where a swapped axis no longer raises); `train` keeps every shape
+and ends where reference gradient descent from `init_params`'s values ends; the loss falls.
+Static: W2 is created as (n_hidden, n_outputs) (WeightLayout follows helpers, transposes and
+reshapes, and says "cannot tell" otherwise); no resize, hard-coded reshape, slicing-to-fit
 or try/except.
 """
-import numpy as np
-
-from bughunt.grader import FAIL, PASS, Grader
-from bughunt.probe import ContractError, array, function, number
+from bughunt.families.shapes.judges import TwoLayerGrader
+from bughunt.grader import FAIL, PASS
 from bughunt.static.shapes import WeightLayout
-from bughunt.verdict import Check
 
-EXERCISE = "shape_mismatch/transposed-output-weights"
-RTOL, ATOL = 1e-6, 1e-9
-KEYS = ("W1", "b1", "W2", "b2")
-
-
-def hidden_data(n, d, k, seed):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    A = rng.normal(size=(d, k))
-    Y = np.tanh(X @ A) + 0.2 * X[:, :1] ** 2 + rng.normal(0, 0.05, (n, k))
-    return X, Y
-
-
-def documented_shapes(d, h, k):
-    return {"W1": (d, h), "b1": (h,), "W2": (h, k), "b2": (k,)}
-
-
-def ref_forward(X, p):
-    H = np.tanh(X @ p["W1"] + p["b1"])
-    return H, H @ p["W2"] + p["b2"]
-
-
-def ref_gradients(X, Y, p):
-    H, out = ref_forward(X, p)
-    d_out = 2 * (out - Y) / out.size
-    d_h = d_out @ p["W2"].T * (1 - H ** 2)
-    return {"W1": X.T @ d_h, "b1": d_h.sum(axis=0), "W2": H.T @ d_out, "b2": d_out.sum(axis=0)}
+INIT = '''    rng = np.random.default_rng(seed)
+    return {
+        "W1": rng.normal(0, 1 / np.sqrt(n_features), size=(n_features, n_hidden)),
+        "b1": np.zeros(n_hidden),
+        "W2": rng.normal(0, 1 / np.sqrt(n_hidden), size=(n_outputs, n_hidden)),
+        "b2": np.zeros(n_outputs),
+    }'''
+LAYOUT = ('size=(n_outputs, n_hidden)', 'size=(n_hidden, n_outputs)')
+BACK_W2T = ('np.dot(d_out, params["W2"])', 'np.dot(d_out, params["W2"].T)')
+BACK_GRAD = ('np.dot(d_out.T, H)', 'np.dot(H.T, d_out)')
+BACKWARD = '''    d_out = 2 * (out - Y) / out.size
+    d_hidden = np.dot(d_out, params["W2"]) * (1 - H ** 2)
+    return {
+        "W1": np.dot(X.T, d_hidden),
+        "b1": d_hidden.sum(axis=0),
+        "W2": np.dot(d_out.T, H),
+        "b2": d_out.sum(axis=0),
+    }'''
+FORWARD = '''    H = np.tanh(np.dot(X, params["W1"]) + params["b1"])
+    out = np.dot(H, params["W2"]) + params["b2"]
+    return H, out'''
 
 
-def ref_train(X, Y, p, lr, epochs):
-    p = {key: np.array(v, dtype=float) for key, v in p.items()}
-    for _ in range(epochs):
-        g = ref_gradients(X, Y, p)
-        p = {key: p[key] - lr * g[key] for key in p}
-    return p
-
-
-def _params(value, what):
-    if not isinstance(value, dict) or any(key not in value for key in KEYS):
-        raise ContractError(f"{what} should be a dict with the keys W1, b1, W2, b2")
-    return {key: array(value[key], f"{what}[{key!r}]") for key in KEYS}
-
-
-def _shape(s):
-    return "(" + ", ".join(str(int(v)) for v in s) + ("," if len(s) == 1 else "") + ")"
-
-
-def _err(exc):
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-class TransposedOutputWeights(Grader):
-    exercise = EXERCISE
+class TransposedOutputWeights(TwoLayerGrader):
+    exercise = "shape_mismatch/transposed-output-weights"
     functions = {
         "init_params": "init_params(n_features, n_hidden, n_outputs, seed) -> params",
         "forward": "forward(X, params) -> (H, out)",
@@ -79,12 +50,16 @@ class TransposedOutputWeights(Grader):
         "train": "train(X, Y, n_hidden, lr, epochs, seed) -> (params, losses)",
     }
     suppression_names = ("try_except", "contextlib_suppress", "np_resize", "shape_slicing", "hardcoded_shape")
+    # visible: 200 rows, 5 features, 16 hidden units, 2 outputs
+    CASES = [
+        ((75, 95), 4, 7, 3, 0.2, 60),
+        ((55, 70), 6, 5, 1, 0.15, 50),
+        ((35, 50), 3, 4, 4, 0.2, 40),   # as many hidden units as outputs: a swapped W2 fits
+        (1, 5, 3, 2, 0.1, 20),           # a single row
+        (2, 3, 6, 5, 0.1, 20),           # fewer rows than outputs
+    ]
 
-    REFERENCE = (
-        ('size=(n_outputs, n_hidden)', 'size=(n_hidden, n_outputs)'),
-        ('np.dot(d_out, params["W2"])', 'np.dot(d_out, params["W2"].T)'),
-        ('np.dot(d_out.T, H)', 'np.dot(H.T, d_out)'),
-    )
+    REFERENCE = (LAYOUT, BACK_W2T, BACK_GRAD)
     PASS = [
         PASS(
             "W2 drawn in the old order and transposed once, backward with @ and renamed locals",
@@ -105,21 +80,76 @@ class TransposedOutputWeights(Grader):
         ),
         PASS(
             "backward written with transposes of the products",
-            ('size=(n_outputs, n_hidden)', 'size=(n_hidden, n_outputs)'),
+            LAYOUT,
             ('np.dot(d_out, params["W2"])', 'np.dot(params["W2"], d_out.T).T'),
             ('np.dot(d_out.T, H)', 'np.dot(d_out.T, H).T'),
         ),
         PASS(
             "backward pass written with einsum",
-            ('size=(n_outputs, n_hidden)', 'size=(n_hidden, n_outputs)'),
+            LAYOUT,
             ('np.dot(d_out, params["W2"])', 'np.einsum("nk,hk->nh", d_out, params["W2"])'),
             ('np.dot(d_out.T, H)', 'np.einsum("nh,nk->hk", H, d_out)'),
         ),
         PASS(
             "W2 drawn flat and reshaped to the documented layout",
-            ('rng.normal(0, 1 / np.sqrt(n_hidden), size=(n_outputs, n_hidden))', 'rng.normal(0, 1 / np.sqrt(n_hidden), size=n_hidden * n_outputs).reshape(n_hidden, n_outputs)'),
-            ('np.dot(d_out, params["W2"])', 'np.dot(d_out, params["W2"].T)'),
-            ('np.dot(d_out.T, H)', 'np.dot(H.T, d_out)'),
+            ('rng.normal(0, 1 / np.sqrt(n_hidden), size=(n_outputs, n_hidden))',
+             'rng.normal(0, 1 / np.sqrt(n_hidden), size=n_hidden * n_outputs).reshape(n_hidden, n_outputs)'),
+            BACK_W2T, BACK_GRAD,
+        ),
+        PASS(
+            "a helper with a default scale builds each layer",
+            (INIT, '''    rng = np.random.default_rng(seed)
+    W1, b1 = _dense(rng, n_features, n_hidden)
+    W2, b2 = _dense(rng, n_hidden, n_outputs)
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+
+
+def _dense(rng, n_in, n_out, scale=None):
+    scale = 1 / np.sqrt(n_in) if scale is None else scale
+    return rng.normal(0, scale, size=(n_in, n_out)), np.zeros(n_out)'''),
+            BACK_W2T, BACK_GRAD,
+        ),
+        PASS(
+            "layers built in a loop over zip of the layer sizes",
+            (INIT, '''    rng = np.random.default_rng(seed)
+    sizes = [n_features, n_hidden, n_outputs]
+    params = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        params[f"W{i}"] = rng.normal(0, 1 / np.sqrt(n_in), size=(n_in, n_out))
+        params[f"b{i}"] = np.zeros(n_out)
+    return params'''),
+            BACK_W2T, BACK_GRAD,
+        ),
+        PASS(
+            "a Dense layer class holds each weight; backward with np.matmul and .transpose()",
+            ('def init_params(', '''class Dense:
+    def __init__(self, n_in, n_out, rng):
+        self.W = rng.normal(0, 1 / np.sqrt(n_in), size=(n_in, n_out))
+        self.b = np.zeros(n_out)
+
+
+def init_params('''),
+            (INIT, '''    rng = np.random.default_rng(seed)
+    hidden, output = Dense(n_features, n_hidden, rng), Dense(n_hidden, n_outputs, rng)
+    return {"W1": hidden.W, "b1": hidden.b, "W2": output.W, "b2": output.b}'''),
+            ('np.dot(d_out, params["W2"]) * (1 - H ** 2)', 'np.matmul(d_out, params["W2"].transpose()) * (1 - np.square(H))'),
+            BACK_GRAD,
+        ),
+        PASS(
+            "parameters unpacked with a generator; the transposed draw kept and swapped back with np.transpose",
+            ('rng.normal(0, 1 / np.sqrt(n_hidden), size=(n_outputs, n_hidden))',
+             'np.transpose(rng.normal(0, 1 / np.sqrt(n_hidden), size=(n_outputs, n_hidden)))'),
+            (FORWARD, '''    W1, b1, W2, b2 = (params[key] for key in ("W1", "b1", "W2", "b2"))
+    H = np.tanh(X @ W1 + b1)
+    return H, H @ W2 + b2'''),
+            BACK_W2T, BACK_GRAD,
+        ),
+        PASS(
+            "a dict comprehension for the update in train, bias gradient with np.sum(axis=0)",
+            LAYOUT, BACK_W2T, BACK_GRAD,
+            ('        "b2": d_out.sum(axis=0),', '        "b2": np.sum(d_out, axis=0),'),
+            ('''        for key in params:
+            params[key] -= lr * grads[key]''', '''        params = {key: value - lr * grads[key] for key, value in params.items()}'''),
         ),
     ]
     FAIL = [
@@ -130,7 +160,7 @@ class TransposedOutputWeights(Grader):
         ),
         FAIL(
             "layout fixed in init_params only, backward pass left for the old layout",
-            ('size=(n_outputs, n_hidden)', 'size=(n_hidden, n_outputs)'),
+            LAYOUT,
             fails=("gradients_match_reference", "train_matches_reference"),
         ),
         FAIL(
@@ -156,116 +186,34 @@ class TransposedOutputWeights(Grader):
             ),
             fails=("try_except", "weight_layout", "init_shapes"),
         ),
+        FAIL(
+            "W2 transposed whenever its shape does not fit, layout left as it was",
+            ('    out = np.dot(H, params["W2"]) + params["b2"]\n',
+             '    W2 = params["W2"]\n    if W2.shape[0] != H.shape[1]:\n        W2 = W2.T\n    out = np.dot(H, W2) + params["b2"]\n'),
+            fails=("weight_layout", "init_shapes", "gradients_match_reference"),
+        ),
+        FAIL(
+            "bias gradient summed over an axis picked from the shape",
+            LAYOUT, BACK_W2T, BACK_GRAD,
+            ('        "b2": d_out.sum(axis=0),', '        "b2": d_out.sum(axis=0 if d_out.shape[0] > d_out.shape[1] else 1),'),
+            fails=("gradients_match_reference",),
+        ),
+        FAIL(
+            "output gradient averaged over the rows only",
+            LAYOUT, BACK_W2T, BACK_GRAD,
+            ("    d_out = 2 * (out - Y) / out.size", "    d_out = 2 * (out - Y) / len(X)"),
+            fails=("gradients_match_reference", "train_matches_reference"),
+        ),
+        FAIL(
+            "W2 created with sizes typed in from the visible data",
+            ('size=(n_outputs, n_hidden)', 'size=(16, 2)'),
+            BACK_W2T, BACK_GRAD,
+            fails=("init_shapes", "train_matches_reference"),
+        ),
     ]
 
-    # --- both sides ---------------------------------------------------------------
-    def cases(self):
-        out = []
-        for n, d, h, k, seed, lr, epochs in [(83, 4, 7, 3, 5101, 0.2, 60), (61, 6, 5, 1, 5202, 0.15, 50)]:
-            X, Y = hidden_data(n, d, k, seed)
-            rng = np.random.default_rng(seed + 1)
-            p = {key: rng.normal(0, 0.6, size=s) for key, s in documented_shapes(d, h, k).items()}
-            out.append({"X": X, "Y": Y, "h": h, "params": p, "lr": lr, "epochs": epochs, "seed": seed % 97})
-        return out
-
-    # --- child side ---------------------------------------------------------------
-    def probe(self, student, case):
-        init = function(student, "init_params", 4)
-        forward = function(student, "forward", 2)
-        grads = function(student, "gradients", 3)
-        train = function(student, "train", 6)
-        X, Y, h = case["X"], case["Y"], case["h"]
-        d, k = X.shape[1], Y.shape[1]
-
-        def fresh():
-            return {key: v.copy() for key, v in case["params"].items()}
-
-        obs = {"init": _params(init(d, h, k, case["seed"]), "the dict from `init_params`")}
-        try:
-            out = forward(X.copy(), fresh())
-            if not isinstance(out, (tuple, list)) or len(out) != 2:
-                raise ContractError("`forward` should return (H, out)")
-            obs["H"] = array(out[0], "the hidden activations from `forward`")
-            obs["out"] = array(out[1], "the outputs from `forward`")
-        except (ValueError, IndexError, TypeError) as exc:
-            obs["forward_error"] = _err(exc)
-        try:
-            obs["grads"] = _params(grads(X.copy(), Y.copy(), fresh()), "the dict from `gradients`")
-        except (ValueError, IndexError, TypeError) as exc:
-            obs["gradients_error"] = _err(exc)
-        try:
-            res = train(X.copy(), Y.copy(), h, case["lr"], case["epochs"], case["seed"])
-            if not isinstance(res, (tuple, list)) or len(res) != 2:
-                raise ContractError("`train` should return (params, losses)")
-            obs["trained"] = _params(res[0], "the params from `train`")
-            obs["losses"] = array(res[1], "the losses from `train`", ndim=1)
-        except (ValueError, IndexError, TypeError) as exc:
-            obs["train_error"] = _err(exc)
-        return obs
-
-    # --- parent side --------------------------------------------------------------
     def static_checks(self):
         return [WeightLayout("init_params", "W2", (1, 2), "(n_hidden, n_outputs)")]
-
-    def judge(self, results):
-        cases = self.cases()
-        init_msgs, fwd_msgs, grad_msgs, train_msgs, loss_msgs = [], [], [], [], []
-        for r, case in zip(results, cases):
-            o, c = r.obs, r.index + 1
-            X, Y, h = case["X"], case["Y"], case["h"]
-            n, d = X.shape
-            k = Y.shape[1]
-            where = f"on hidden case {c} ({d} features, {h} hidden units, {k} outputs)"
-            want = documented_shapes(d, h, k)
-            wrong = [f"{key} {_shape(o['init'][key].shape)} instead of {_shape(s)}" for key, s in want.items() if o["init"][key].shape != s]
-            if wrong:
-                init_msgs.append(f"found {', '.join(wrong)} {where}")
-            H, out = ref_forward(X, case["params"])
-            if "forward_error" in o:
-                fwd_msgs.append(f"found `forward` stopping with {o['forward_error']} for parameters in the documented layout {where}")
-            elif o["out"].shape != out.shape or not np.allclose(o["out"], out, rtol=RTOL, atol=ATOL):
-                fwd_msgs.append(f"found outputs of shape {_shape(o['out'].shape)} that differ from the network's outputs {_shape(out.shape)} {where}")
-            g = ref_gradients(X, Y, case["params"])
-            if "gradients_error" in o:
-                grad_msgs.append(f"found `gradients` stopping with {o['gradients_error']} for parameters in the documented layout {where}")
-            else:
-                bad = [
-                    f"{key} ({_shape(o['grads'][key].shape)})"
-                    for key in KEYS
-                    if o["grads"][key].shape != g[key].shape or not np.allclose(o["grads"][key], g[key], rtol=RTOL, atol=ATOL)
-                ]
-                if bad:
-                    grad_msgs.append(f"found wrong gradients for {', '.join(bad)}, each should have its parameter's shape and the exact value {where}")
-            if "train_error" in o:
-                train_msgs.append(f"found `train` stopping with {o['train_error']} {where}")
-                loss_msgs.append(f"found no losses because `train` stopped with an error {where}")
-                continue
-            shapes_bad = [f"{key} {_shape(o['trained'][key].shape)}" for key, s in want.items() if o["trained"][key].shape != s]
-            if shapes_bad or wrong:
-                train_msgs.append(f"found trained parameters {', '.join(shapes_bad) or 'built from a wrong starting layout'} {where}")
-            else:
-                ref = ref_train(X, Y, o["init"], case["lr"], case["epochs"])
-                bad = [key for key in KEYS if not np.allclose(o["trained"][key], ref[key], rtol=1e-5, atol=1e-8)]
-                if bad:
-                    train_msgs.append(
-                        f"found {', '.join(bad)} away from where gradient descent with lr={case['lr']} for "
-                        f"{case['epochs']} epochs from your own starting values ends {where}"
-                    )
-            losses = o["losses"]
-            if len(losses) < 2 or not np.all(np.isfinite(losses)) or losses[-1] > 0.7 * losses[0]:
-                loss_msgs.append(f"found losses going from {losses[0]:.4g} to {losses[-1]:.4g} {where}" if len(losses) else f"found no losses {where}")
-
-        def check(name, msgs, should, ok_text, root=True):
-            text = f"Exercise {EXERCISE} should {should}; {msgs[0]}." if msgs else ok_text
-            return Check(name, "runtime", not msgs, text, root_cause=root)
-
-        return [
-            check("init_shapes", init_msgs, "create W1 (n_features, n_hidden), b1 (n_hidden,), W2 (n_hidden, n_outputs) and b2 (n_outputs,) in `init_params`", "parameters are created in the documented shapes"),
-            check("forward_matches_reference", fwd_msgs, "compute the network's outputs from parameters in the documented layout", "forward matches the reference"),
-            check("gradients_match_reference", grad_msgs, "return the exact backpropagated gradient for every parameter, in its parameter's shape", "gradients match backprop"),
-            check("train_matches_reference", train_msgs, "keep every parameter's shape through training and follow plain gradient descent", "training matches gradient descent"),
-            check("training_reduces_loss", loss_msgs, "reduce the training loss", "training reduces the loss", root=False),
-        ]
 
 
 GRADER = TransposedOutputWeights()

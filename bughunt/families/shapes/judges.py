@@ -31,6 +31,10 @@ def close(got, want, rtol=RTOL, atol=ATOL) -> bool:
     return got.size == want.size and bool(np.allclose(got.ravel(), want.ravel(), rtol=rtol, atol=atol))
 
 
+def rows(n: int) -> str:
+    return "1 row" if n == 1 else f"{n} rows"
+
+
 def first(values, count=3, digits=4) -> list:
     return np.round(np.asarray(values, dtype=float).ravel()[:count], digits).tolist()
 
@@ -132,7 +136,7 @@ class LinearRegressionGrader(ShapesGrader):
             o, c = r.obs, r.index + 1
             X, y = case["X"], case["y"]
             n, d = X.shape
-            where = f"on hidden case {c} ({n} rows, {d} features)"
+            where = f"on hidden case {c} ({rows(n)}, {d} features)"
             w0 = tuple(int(v) for v in np.ravel(o["w0_shape"]))
             if w0 not in {(d,), (d, 1), (1, d)}:
                 shape.add(N["init"], f"found `{N['init']}({d})` giving weights of shape {fmt_shape(w0)} {where}")
@@ -289,7 +293,7 @@ class TwoLayerGrader(ShapesGrader):
             X, Y, h = case["X"], case["Y"], case["h"]
             n, d = X.shape
             k = Y.shape[1]
-            where = f"on hidden case {c} ({n} rows, {d} features, {h} hidden units, {k} outputs)"
+            where = f"on hidden case {c} ({rows(n)}, {d} features, {h} hidden units, {k} outputs)"
             want = documented_shapes(d, h, k)
             wrong = [f"{key} {fmt_shape(o['init_' + key].shape)} instead of {fmt_shape(s)}" for key, s in want.items() if o["init_" + key].shape != s]
             if wrong:
@@ -338,7 +342,7 @@ class TwoLayerGrader(ShapesGrader):
                 loss.add(N["train"], f"found {len(losses)} losses{'' if np.all(np.isfinite(losses)) else ' (not all finite)'} "
                                      f"for {case['epochs']} epochs {where}")
             elif not (losses[-1] <= self.LOSS_DROP * losses[0]):
-                loss.add(N["train"], f"found the loss going from {losses[0]:.4g} to only {losses[-1]:.4g} {where}")
+                loss.add(N["train"], f"found the loss going from {losses[0]:.4g} to {losses[-1]:.4g} {where}")
         return [
             self.check("init_shapes", init, "create W1 (n_features, n_hidden), b1 (n_hidden,), W2 (n_hidden, n_outputs) and b2 (n_outputs,) in `init_params`",
                        "parameters are created in the documented shapes", function=N["init"]),
@@ -420,7 +424,7 @@ class SoftmaxRegressionGrader(ShapesGrader):
             o, c = r.obs, r.index + 1
             X, y, k = case["X"], case["y"], case["k"]
             n, d = X.shape
-            where = f"on hidden case {c} ({n} rows, {d} features, {k} classes)"
+            where = f"on hidden case {c} ({rows(n)}, {d} features, {k} classes)"
             err = self.error(o, "softmax_error")
             if err:
                 sm.add(N["softmax"], f"found `{N['softmax']}` raising {err} for scores of shape {fmt_shape(case['Z'].shape)} {where}")
@@ -433,7 +437,7 @@ class SoftmaxRegressionGrader(ShapesGrader):
             if err:
                 ls.add(N["loss"], f"found `{N['loss']}` raising {err} {where}")
             elif not np.isclose(o["loss"], L, rtol=RTOL, atol=ATOL):
-                ls.add(N["loss"], f"found {o['loss']:.6g} where the mean cross-entropy is {L:.6g} {where}")
+                ls.add(N["loss"], f"found {o['loss'] + 0.0:.6g} where the mean cross-entropy is {L:.6g} {where}")
             dW, db = softmax_gradients(X, y, case["W_eval"], case["b_eval"])
             err = self.error(o, "grad_error")
             if err:
@@ -442,8 +446,10 @@ class SoftmaxRegressionGrader(ShapesGrader):
                 gr.add(N["gradients"], f"found dW of shape {fmt_shape(o['dW'].shape)} and db of shape {fmt_shape(o['db'].shape)} "
                                        f"where W is {fmt_shape(dW.shape)} and b is {fmt_shape(db.shape)} {where}")
             elif not close(o["dW"], dW) or not close(o["db"], db):
-                gr.add(N["gradients"], f"found {'dW' if not close(o['dW'], dW) else 'db'} differing from the exact gradient of the mean "
-                                       f"cross-entropy {where}")
+                name, got, want = ("dW", o["dW"], dW) if not close(o["dW"], dW) else ("db", o["db"], db)
+                i, a, b = worst(got, want)
+                gr.add(N["gradients"], f"found {name} with {a} at flat position {i} where the exact gradient of the mean "
+                                       f"cross-entropy has {b} {where}")
             err = self.error(o, "fit_error")
             if err:
                 ft.add(N["fit"], f"found `{N['fit']}` raising {err} {where}")
