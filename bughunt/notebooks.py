@@ -88,15 +88,7 @@ def _blocks(text: str) -> list[str]:
             cur.append(line)
         blocks.append(cur)
     else:
-        blocks, cur = [], []
-        for i, line in enumerate(lines):
-            top = line[:1] not in ("", " ", "\t", ")", "]", "}", "#")
-            after_blank = i > 0 and not lines[i - 1].strip()
-            if top and after_blank and any(x.strip() for x in cur):
-                blocks.append(cur)
-                cur = []
-            cur.append(line)
-        blocks.append(cur)
+        blocks = [lines[a:b] for a, b in zip([0, *_cuts(text, lines)], [*_cuts(text, lines), len(lines)])]
     out = []
     for b in blocks:
         while b and not b[0].strip():
@@ -106,6 +98,25 @@ def _blocks(text: str) -> list[str]:
         if b:
             out.append("\n".join(b))
     return out
+
+
+def _cuts(text: str, lines: list[str]) -> list[int]:
+    """0-based line indexes where a new cell starts: each top-level statement that follows a
+    blank line (with the comments and decorators just above it)."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    cuts = []
+    for node in tree.body[1:]:
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
+        while start > 0 and lines[start - 1].lstrip().startswith("#"):
+            start -= 1
+        if start > 0 and not lines[start - 1].strip():
+            cuts.append(start)
+    return sorted(set(cuts))
 
 
 def from_script(text: str, title: str | None = None, intro: str | None = None) -> str:
@@ -151,9 +162,11 @@ def remap_verdict(verdict, conv: Converted, shown: str):
     from .verdict import Verdict
 
     pattern = re.compile(re.escape(shown) + r":(\d+)")
+    at_line = re.compile(r"\b(at|on) line (\d+)\b")
 
     def fix(text: str) -> str:
-        return pattern.sub(lambda m: f"{shown}, {conv.locate(int(m.group(1)))}", text or "")
+        text = pattern.sub(lambda m: f"{shown}, {conv.locate(int(m.group(1)))}", text or "")
+        return at_line.sub(lambda m: f"{m.group(1)} {conv.locate(int(m.group(2)))}", text)
 
     class NotebookVerdict(Verdict):
         def where(self, line):
