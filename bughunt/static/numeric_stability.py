@@ -141,6 +141,7 @@ class _Interp:
         self.returns: list[list[Tags]] = []
         self.reached: set[int] = set()
         self._registry: dict = {}
+        self.instances: dict[str, str] = {}
 
     # --- constants ---------------------------------------------------------------------
     def const(self, e, env) -> float | None:
@@ -324,6 +325,8 @@ class _Interp:
             return frozenset({f"class#{name}"})
         if name in ("True", "False", "None"):
             return NONE
+        if name in self.instances:
+            return frozenset({f"inst#{self.instances[name]}"})
         if name in self.consts:
             return Q  # a module-level dict or a non-numeric constant
         if self.src.names(e) - {name}:
@@ -1184,6 +1187,7 @@ def analyze(src: Source, entry: tuple[str, ...] | None = None) -> list[tuple[str
                     for t in small.targets:
                         if isinstance(t.target, cst.Name):
                             instances[t.target.value] = small.value.func.value
+    interp.instances = instances
     for name in entries:
         fn = functions[name]
         required = [NONE for p in list(fn.params.posonly_params) + list(fn.params.params) if p.default is None]

@@ -13,6 +13,7 @@ from bughunt.static.numeric_stability import ExpArgumentBounded
 
 EXERCISE = "sigmoid/overflow-basic"
 SIG = "    return 1.0 / (1.0 + np.exp(-z))\n"
+DEF = "def sigmoid(z):\n"
 
 
 class OverflowBasic(NumericGrader):
@@ -41,6 +42,41 @@ class OverflowBasic(NumericGrader):
                 "    out[~pos] = ez / (1.0 + ez)\n    return out\n",
             ),
         ),
+        PASS(
+            "a class with the limit as an attribute, called through a module-level instance",
+            (SIG, "    return _LOGISTIC(z)\n"),
+            (DEF, "class _Logistic:\n    def __init__(self, limit=500.0):\n        self.limit = limit\n\n"
+             "    def __call__(self, z):\n        z = np.clip(z, -self.limit, self.limit)\n        return 1.0 / (1.0 + np.exp(-z))\n\n\n"
+             "_LOGISTIC = _Logistic()\n\n\ndef sigmoid(z):\n"),
+        ),
+        PASS(
+            "np.piecewise with a lambda per sign",
+            (SIG, "    z = np.asarray(z, dtype=float)\n    return np.piecewise(\n        z, [z >= 0, z < 0],\n"
+             "        [lambda t: 1.0 / (1.0 + np.exp(-t)), lambda t: np.exp(t) / (1.0 + np.exp(t))],\n    )\n"),
+        ),
+        PASS(
+            "np.vectorize over a math.exp helper that branches on the sign",
+            ("import numpy as np\n", "import math\n\nimport numpy as np\n"),
+            (DEF, "def _logistic_one(t):\n    if t >= 0:\n        return 1.0 / (1.0 + math.exp(-t))\n"
+             "    e = math.exp(t)\n    return e / (1.0 + e)\n\n\ndef sigmoid(z):\n"),
+            (SIG, "    return np.vectorize(_logistic_one, otypes=[float])(z)\n"),
+        ),
+        PASS(
+            "boolean-mask clamps on a copy",
+            (SIG, "    z = np.array(z, dtype=float)\n    z[z > 600] = 600\n    z[z < -600] = -600\n    return 1.0 / (1.0 + np.exp(-z))\n"),
+        ),
+        PASS(
+            "helper with a default limit and a method chain",
+            (DEF, "def _bounded(values, limit=500.0):\n    return np.asarray(values, dtype=float).clip(-limit, limit)\n\n\ndef sigmoid(z):\n"),
+            (SIG, "    return 1.0 / (1.0 + np.exp(-_bounded(z)))\n"),
+        ),
+        PASS("log-space softplus", (SIG, "    return np.exp(-np.logaddexp(0.0, -z))\n")),
+        PASS(
+            "bounds in a dict of settings",
+            ("LEARNING_RATE = 0.1\n", "LEARNING_RATE = 0.1\nSETTINGS = {\"lo\": -500.0, \"hi\": 500.0}\n"),
+            (SIG, "    z = np.minimum(np.maximum(z, SETTINGS[\"lo\"]), SETTINGS[\"hi\"])\n    return 1.0 / (1.0 + np.exp(-z))\n"),
+        ),
+        PASS("one-sided floor, enough for exp(-z)", (SIG, "    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, None)))\n")),
     ]
     FAIL = [
         FAIL(
@@ -69,6 +105,52 @@ class OverflowBasic(NumericGrader):
             (SIG, "    return 1.0 / (1.0 + np.exp(-np.clip(z, -8, 8)))\n"),
             fails=("sigmoid_matches_exact",),
         ),
+        FAIL(
+            "computed in long double, which only moves the overflow further out",
+            (SIG, "    z = np.asarray(z, dtype=np.longdouble)\n    return (1.0 / (1.0 + np.exp(-z))).astype(float)\n"),
+            fails=("exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "np.errstate as a decorator",
+            (DEF, "@np.errstate(over=\"ignore\")\ndef sigmoid(z):\n"),
+            fails=("np_errstate", "exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "numpy.testing.suppress_warnings around the exponential",
+            (SIG, "    from numpy.testing import suppress_warnings\n\n    with suppress_warnings() as sup:\n"
+             "        sup.filter(RuntimeWarning)\n        return 1.0 / (1.0 + np.exp(-z))\n"),
+            fails=("warnings_filter", "exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "overflow hidden in a helper that silences and caps exp",
+            (DEF, "def _safe_exp(x):\n    with np.errstate(over=\"ignore\"):\n        return np.minimum(np.exp(x), 1e300)\n\n\n"
+             "def sigmoid(z):\n"),
+            (SIG, "    return 1.0 / (1.0 + _safe_exp(-z))\n"),
+            fails=("np_errstate", "clip_output", "exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "reports redirected with np.seterrcall",
+            ("import numpy as np\n", "import numpy as np\n\nnp.seterrcall(lambda kind, flag: None)\nnp.seterr(all=\"call\")\n"),
+            fails=("np_seterr", "exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "clipped at 1000, beyond what exp can hold",
+            (SIG, "    return 1.0 / (1.0 + np.exp(-np.clip(z, -1000, 1000)))\n"),
+            fails=("sigmoid_no_overflow",),
+        ),
+        FAIL(
+            "math.exp overflow caught element by element",
+            ("import numpy as np\n", "import math\n\nimport numpy as np\n"),
+            (DEF, "def _one(t):\n    try:\n        return 1.0 / (1.0 + math.exp(-t))\n    except OverflowError:\n        return 0.0\n\n\n"
+             "def sigmoid(z):\n"),
+            (SIG, "    return np.vectorize(_one, otypes=[float])(z)\n"),
+            fails=("try_except", "exp_argument_bounded"),
+        ),
+        FAIL(
+            "clipped on the wrong side only",
+            (SIG, "    return 1.0 / (1.0 + np.exp(-np.clip(z, None, 500)))\n"),
+            fails=("exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
     ]
 
     def cases(self, seed):
@@ -87,7 +169,7 @@ class OverflowBasic(NumericGrader):
         return out
 
     def static_checks(self):
-        return [ExpArgumentBounded(EXERCISE, what="the sigmoid")]
+        return [ExpArgumentBounded(EXERCISE, functions=tuple(self.functions), what="the sigmoid")]
 
     def judge(self, cases, results):
         return [
