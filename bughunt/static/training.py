@@ -28,8 +28,9 @@ from typing import ClassVar
 
 import libcst as cst
 import libcst.matchers as m
+from libcst.metadata import QualifiedNameSource
 
-from .base import Finding, Source, StaticCheck
+from .base import WRONG, Assessment, Finding, Source, StaticCheck
 
 PARAM, DATA, TARGET = "param", "data", "target"
 
@@ -38,16 +39,43 @@ _KEEP_FIRST = {  # f(x, ...) has the orientation of x
     "numpy.reshape", "numpy.squeeze", "numpy.ravel", "numpy.expand_dims", "numpy.atleast_1d",
     "numpy.atleast_2d", "numpy.copy", "numpy.sign", "numpy.clip", "numpy.asanyarray", "numpy.nansum",
     "numpy.nanmean", "numpy.cumsum", "numpy.float64", "float", "builtins.float", "sum", "builtins.sum",
-    "numpy.add.reduce", "numpy.nan_to_num",
+    "numpy.add.reduce", "numpy.nan_to_num", "numpy.ascontiguousarray", "numpy.asfarray", "numpy.float32",
+    "list", "builtins.list", "tuple", "builtins.tuple", "iter", "builtins.iter", "numpy.array_split",
+    "numpy.split", "numpy.vsplit", "numpy.hsplit", "numpy.squeeze", "numpy.atleast_3d",
 }
-_KEEP_STEP = {"numpy.clip", "numpy.asarray", "numpy.array", "numpy.copy", "float", "builtins.float", "numpy.nan_to_num",
-              "numpy.float64"}
+#: wrappers that keep a parameter a parameter (a copy, a view, a conversion)
+_KEEP_PARAM = {"numpy.clip", "numpy.asarray", "numpy.array", "numpy.copy", "float", "builtins.float", "numpy.nan_to_num",
+               "numpy.float64", "numpy.ravel", "numpy.squeeze", "numpy.reshape", "numpy.atleast_1d", "numpy.asanyarray",
+               "numpy.float32", "numpy.ascontiguousarray"}
+_KEEP_STEP = _KEEP_PARAM
 _PRODUCT = {"numpy.dot", "numpy.matmul", "numpy.outer", "numpy.inner", "numpy.multiply", "numpy.divide",
             "numpy.true_divide", "numpy.tensordot", "numpy.einsum", "numpy.kron", "numpy.vdot"}
-_KEEP_METHODS = {"sum", "mean", "reshape", "ravel", "flatten", "squeeze", "copy", "astype", "transpose", "item"}
-_MODULES = {"numpy", "math", "scipy", "sklearn", "builtins", "random", "statistics"}
+_KEEP_METHODS = {"sum", "mean", "reshape", "ravel", "flatten", "squeeze", "copy", "astype", "transpose", "item",
+                 "clip", "tolist", "view", "swapaxes"}
+_PARAM_METHODS = {"reshape", "ravel", "flatten", "squeeze", "copy", "astype", "item", "clip", "tolist", "view"}
+_MODULES = {"numpy", "math", "scipy", "sklearn", "builtins", "random", "statistics", "functools", "itertools",
+            "pandas", "copy", "sys"}
 _NEUTRAL_ATTRS = {"shape", "ndim", "size", "dtype"}
-_CLEAN = {f"{p}{n}" for p in ("", "builtins.") for n in ("len", "range", "int", "print", "str", "isinstance", "type", "enumerate")}
+_CLEAN = {f"{p}{n}" for p in ("", "builtins.") for n in (
+    "len", "range", "int", "print", "str", "isinstance", "type", "round", "abs", "bool", "min", "max", "repr", "format")}
+_CLEAN |= {"numpy.zeros", "numpy.ones", "numpy.zeros_like", "numpy.ones_like", "numpy.arange", "numpy.eye",
+           "numpy.empty", "numpy.empty_like", "numpy.full", "numpy.random.default_rng", "numpy.sqrt", "math.sqrt",
+           "numpy.isfinite", "numpy.isnan", "numpy.allclose", "numpy.linspace", "numpy.identity"}
+_OUT_MUTATORS = {"out"}
+#: functions whose value is never negative: they end what `mixed` tracks
+_POSITIVE = {"numpy.exp", "numpy.exp2", "numpy.sqrt", "numpy.abs", "numpy.absolute", "numpy.square", "numpy.cosh",
+             "math.exp", "math.sqrt", "abs", "builtins.abs", "numpy.logaddexp", "scipy.special.expit",
+             "numpy.fabs", "math.fabs", "scipy.special.softmax"}
+
+
+class Fn:
+    """A callable value: a nested def or lambda, with the environment it closes over."""
+
+    __slots__ = ("node", "env")
+
+    def __init__(self, node, env):
+        self.node = node
+        self.env = env
 
 
 @dataclass(frozen=True)
@@ -58,8 +86,13 @@ class Val:
     scaled: bool = False
     items: tuple | None = None  # tuple/list values
     keys: tuple | None = None  # dict literal values: ((key, Val), ...)
-    is_param: bool = False  # the value *is* a parameter (not something computed from one)
+    is_param: bool = False  # the value *is* a parameter (or a view or copy of one)
     neg: bool = False  # a value with no orientation that was negated (-lr): it flips what it multiplies
+    opaque: bool = False  # produced by code the analysis could not follow
+    fn: object = None  # a Fn (nested def or lambda) or a module-level FunctionDef
+    elem: "Val | None" = None  # the value of one element when iterated
+    mixed: bool = False  # no residual in it, but may be negative (Z - Z.max(), h ** 2 - 1)
+    lib: bool = False  # an object a library call returned (a fitted model): its methods change no local
 
     def flat(self) -> "Val":
         if self.items is None and self.keys is None:
@@ -68,11 +101,32 @@ class Val:
         out = Val()
         for p in parts:
             p = p.flat()
-            out = Val(out.labels | p.labels, _add(out.sign, p.sign), None, out.scaled or p.scaled)
+            out = Val(out.labels | p.labels, _add(out.sign, p.sign), None, out.scaled or p.scaled,
+                      opaque=out.opaque or p.opaque, mixed=out.mixed or p.mixed)
         return out
 
 
 NEUTRAL = Val()
+OPAQUE = Val(sign=None, opaque=True)
+
+
+def _opaque(vals) -> Val:
+    labels = frozenset()
+    for v in vals:
+        labels |= v.flat().labels
+    return Val(labels, None, opaque=True)
+
+
+def _elem(v: Val) -> Val:
+    """One element of an iterated value."""
+    if v.elem is not None:
+        return v.elem
+    if v.items is not None:
+        return _merge_all(list(v.items)) if v.items else NEUTRAL
+    if v.keys is not None:
+        return NEUTRAL  # iterating a dict gives its keys
+    f = v.flat()
+    return Val(f.labels, f.sign, None, f.scaled, is_param=f.is_param, opaque=f.opaque)
 
 
 def _add(a, b):
@@ -100,7 +154,7 @@ def _neg(a):
 
 
 def _pure_data(v: Val) -> bool:
-    return DATA in v.labels and not (v.labels & {PARAM, TARGET})
+    return DATA in v.labels and not (v.labels & {PARAM, TARGET}) and not v.opaque
 
 
 @dataclass
@@ -110,6 +164,7 @@ class Update:
     step: int | None  # -1 downhill, +1 uphill, 0 moves by something with no residual, None unknown
     value: Val
     in_loop: bool
+    vague: bool = False  # an update through a computed key or an alias: which parameter is unclear
 
 
 @dataclass
@@ -117,14 +172,19 @@ class Analysis:
     updates: list[Update] = field(default_factory=list)
     returns: list[Val] = field(default_factory=list)
     loop_lines: list[tuple[int, int]] = field(default_factory=list)
+    #: (line, what) for every construct the analysis could not follow
+    lost: list[tuple[int, str]] = field(default_factory=list)
+    #: names bound after the training loop, with their values
+    after_loop: dict = field(default_factory=dict)
 
 
-_LOOP_UPDATED: "OrderedDict[int, tuple[cst.FunctionDef, frozenset[str]]]" = OrderedDict()
+_LOOP_UPDATED: "OrderedDict[int, tuple[cst.CSTNode, frozenset[str]]]" = OrderedDict()
 
 
-def loop_updated_names(fn: cst.FunctionDef) -> set[str]:
-    """Names a loop in `fn` updates from their own previous value: the trained parameters.
+def loop_updated_names(fn: cst.CSTNode) -> set[str]:
+    """Names a loop in `fn` steps from their own previous value: the trained parameters.
 
+    Counters (`it += 1`) and running extremes (`best = min(best, cur)`) are not parameters.
     Several checks ask this of the same function; the answer is kept per node."""
     hit = _LOOP_UPDATED.get(id(fn))
     if hit is not None and hit[0] is fn:
@@ -136,19 +196,43 @@ def loop_updated_names(fn: cst.FunctionDef) -> set[str]:
     return set(names)
 
 
-def _loop_updated_names(fn: cst.FunctionDef) -> set[str]:
+_EXTREMES = {"min", "max", "builtins.min", "builtins.max"}
+_EXTREME_NAMES = {"min", "max", "minimum", "maximum", "fmin", "fmax"}
+
+
+def _is_literal(e) -> bool:
+    while isinstance(e, cst.UnaryOperation):
+        e = e.expression
+    return isinstance(e, (cst.Integer, cst.Float))
+
+
+def _is_extreme(e) -> bool:
+    """`min(best, cur)`, `np.maximum(a, b)` of plain names: a running extreme, not a step."""
+    if not isinstance(e, cst.Call):
+        return False
+    f = e.func
+    name = f.value if isinstance(f, cst.Name) else f.attr.value if isinstance(f, cst.Attribute) else None
+    if name not in _EXTREME_NAMES:
+        return False
+    return all(isinstance(a.value, (cst.Name, cst.Subscript, cst.Attribute, cst.Integer, cst.Float)) for a in e.args)
+
+
+def _loop_updated_names(fn: cst.CSTNode) -> set[str]:
     found: set[str] = set()
     for loop in m.findall(fn, m.For() | m.While()):
         for node in m.findall(loop.body, m.AugAssign() | m.Assign()):
             if isinstance(node, cst.AugAssign):
                 t = _target_name(node.target)
-                if t and isinstance(node.operator, (cst.SubtractAssign, cst.AddAssign)):
+                if t and isinstance(node.operator, (cst.SubtractAssign, cst.AddAssign)) and not _is_literal(node.value):
                     found.add(t)
                 continue
+            if _is_extreme(node.value):
+                continue
             used = {n.value for n in m.findall(node.value, m.Name())}
+            used_attrs = {_target_name(a) for a in m.findall(node.value, m.Attribute() | m.Subscript())}
             for tgt in node.targets:
                 for name in _target_names(tgt.target):
-                    if name in used:
+                    if name in used or name in used_attrs:
                         found.add(name)
     return found
 
@@ -156,9 +240,12 @@ def _loop_updated_names(fn: cst.FunctionDef) -> set[str]:
 def _target_name(t) -> str | None:
     if isinstance(t, cst.Name):
         return t.value
-    if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name):  # W[...] -= ..., params["W"] -= ...
+    if isinstance(t, cst.Subscript) and isinstance(t.value, (cst.Name, cst.Attribute)):
+        base = _target_name(t.value)
+        if base is None:
+            return None
         key = _const_key(t)
-        return f"{t.value.value}[{key}]" if key is not None else t.value.value
+        return f"{base}[{key}]" if key is not None else base
     if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
         return f"{t.value.value}.{t.attr.value}"
     return None
@@ -175,53 +262,93 @@ def _target_names(t) -> list[str]:
 
 
 def _const_key(sub: cst.Subscript):
+    """A constant subscript key, normalised (`p["w"]` and `p['w']` name the same entry)."""
     if len(sub.slice) == 1 and isinstance(sub.slice[0].slice, cst.Index):
         v = sub.slice[0].slice.value
-        if isinstance(v, (cst.SimpleString, cst.Integer)):
+        if isinstance(v, cst.SimpleString):
+            try:
+                return repr(v.evaluated_value)
+            except Exception:
+                return v.value
+        if isinstance(v, cst.Integer):
             return v.value
+        if isinstance(v, cst.UnaryOperation) and isinstance(v.operator, cst.Minus) and isinstance(v.expression, cst.Integer):
+            return "-" + v.expression.value
     return None
+
+
+def _dynamic_subscript(t) -> bool:
+    return isinstance(t, cst.Subscript) and _const_key(t) is None
+
+
+def _dotted(node) -> bool:
+    """`f` or `a.b.f`: a name, not a method of a computed value such as `np.exp(z).sum`."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
+
+
+def _imported(src: Source, node) -> bool:
+    """The callee is a library function or a builtin, not something defined in the file."""
+    value = src.qualnames.get(node, ())
+    if hasattr(value, "__call__") and not isinstance(value, (set, frozenset, tuple, list)):
+        value = value()
+    return any(q.source in (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN) for q in value)
 
 
 class Interpreter:
     """Abstract interpretation of one entry function (and the helpers it calls)."""
 
-    def __init__(self, src: Source, max_depth: int = 4):
+    def __init__(self, src: Source, max_depth: int = 5):
         self.src = src
         self.max_depth = max_depth
         self._cache: dict = {}
+        self.lost: list[tuple[int, str]] = []
+        self.classes = {s.name.value: s for s in src.module.body if isinstance(s, cst.ClassDef)}
 
-    def run(self, fn: cst.FunctionDef, args: dict, depth: int = 0, record: bool = True) -> Analysis:
+    def lose(self, node, what: str) -> None:
+        try:
+            line = self.src.line(node)
+        except Exception:
+            line = 1
+        if (line, what) not in self.lost:
+            self.lost.append((line, what))
+
+    def run(self, fn, args: dict, depth: int = 0, record: bool = True, closure: dict | None = None) -> Analysis:
+        env: dict[str, Val] = dict(closure or {})
         params = list(fn.params.posonly_params) + list(fn.params.params)
-        env: dict[str, Val] = {}
         for i, p in enumerate(params):
-            env[p.name.value] = args.get(i, args.get(p.name.value, NEUTRAL))
+            if i in args or p.name.value in args:
+                env[p.name.value] = args.get(i, args.get(p.name.value))
+            elif p.default is not None:
+                env[p.name.value] = _Frame(self, fn, dict(closure or {}), depth, False, mute=True).expr(p.default)
+            else:
+                env[p.name.value] = NEUTRAL
         for p in fn.params.kwonly_params:
             env[p.name.value] = args.get(p.name.value, NEUTRAL)
         frame = _Frame(self, fn, env, depth, record)
-        frame.block(fn.body.body)
+        if isinstance(fn, cst.Lambda):
+            frame.analysis.returns.append(frame.expr(fn.body))
+        else:
+            frame.block(fn.body.body)
         return frame.analysis
 
-    def call(self, fn: cst.FunctionDef, argvals: list[Val], kwvals: dict, depth: int) -> Val:
+    def call(self, fn, argvals: list[Val], kwvals: dict, depth: int, closure: dict | None = None, node=None) -> Val:
         if depth >= self.max_depth:
-            return _union(argvals + list(kwvals.values()))
-        key = (fn.name.value, tuple(argvals), tuple(sorted(kwvals.items())))
+            self.lose(node or fn, "calls nested too deeply to follow")
+            return _opaque(argvals + list(kwvals.values()))
+        key = (id(fn), tuple(argvals), tuple(sorted(kwvals.items())), id(closure))
         if key in self._cache:
             return self._cache[key]
-        self._cache[key] = _union(argvals)  # recursion guard
+        self._cache[key] = _opaque(argvals)  # recursion guard
         args = {i: v for i, v in enumerate(argvals)}
         args.update(kwvals)
-        res = self.run(fn, args, depth + 1, record=False)
+        res = self.run(fn, args, depth + 1, record=False, closure=closure)
         out = _merge_all(res.returns) if res.returns else NEUTRAL
+        if getattr(res, "yields", None):
+            out = Val(elem=_merge_all(res.yields))
         self._cache[key] = out
         return out
-
-
-def _union(vals) -> Val:
-    out = NEUTRAL
-    for v in vals:
-        v = v.flat()
-        out = Val(out.labels | v.labels, _mul(out.sign, v.sign), None, out.scaled or v.scaled)
-    return Val(out.labels, 0 if out.sign == 0 else None, None, out.scaled)
 
 
 def _merge(a: Val, b: Val) -> Val:
@@ -229,9 +356,12 @@ def _merge(a: Val, b: Val) -> Val:
         return a
     if a.items is not None and b.items is not None and len(a.items) == len(b.items):
         return Val(a.labels | b.labels, items=tuple(_merge(x, y) for x, y in zip(a.items, b.items)))
+    elem = _merge(a.elem, b.elem) if a.elem is not None and b.elem is not None else (a.elem or b.elem)
+    fn = a.fn if a.fn is b.fn else None
     a, b = a.flat(), b.flat()
     return Val(a.labels | b.labels, a.sign if a.sign == b.sign else None, a.step if a.step == b.step else None,
-               a.scaled or b.scaled, is_param=a.is_param and b.is_param)
+               a.scaled or b.scaled, is_param=a.is_param and b.is_param, opaque=a.opaque or b.opaque, fn=fn, elem=elem,
+               mixed=a.mixed or b.mixed, lib=a.lib and b.lib)
 
 
 def _merge_all(vals: list[Val]) -> Val:
@@ -241,19 +371,34 @@ def _merge_all(vals: list[Val]) -> Val:
     return out
 
 
+def _union(vals) -> Val:
+    out = NEUTRAL
+    for v in vals:
+        v = v.flat()
+        out = Val(out.labels | v.labels, _mul(out.sign, v.sign), None, out.scaled or v.scaled, opaque=out.opaque or v.opaque,
+                  mixed=out.mixed or v.mixed)
+    return Val(out.labels, 0 if out.sign == 0 else None, None, out.scaled, opaque=out.opaque, mixed=out.mixed)
+
+
 class _Frame:
-    def __init__(self, interp: Interpreter, fn, env, depth, record):
+    def __init__(self, interp: Interpreter, fn, env, depth, record, mute: bool = False):
         self.i = interp
         self.src = interp.src
         self.env = env
         self.depth = depth
         self.record = record
         self.loop = 0
-        self.params = loop_updated_names(fn)
+        self.loops_done = 0
+        self.warmup = 0
+        self.params = loop_updated_names(fn) if not mute else set()
         self.analysis = Analysis()
+        self.analysis.yields = []
         for name in self.params:
             if name in env:
                 env[name] = self._as_param(env[name])
+
+    def lose(self, node, what):
+        self.i.lose(node, what)
 
     # --- statements ---------------------------------------------------------------
     def block(self, stmts):
@@ -277,14 +422,19 @@ class _Frame:
                 self.env[k] = a if b is None else b if a is None else _merge(a, b)
         elif isinstance(s, (cst.For, cst.While)):
             self.loop += 1
-            for _ in range(2):
+            for rnd in range(2):
+                self.warmup += rnd == 0  # the first pass only settles the values the loop carries
+                if rnd == 1:
+                    self.warmup -= 1
                 if isinstance(s, cst.For):
                     it = self.expr(s.iter)
-                    self.bind(s.target, Val(it.flat().labels))
+                    self.bind(s.target, _elem(it), loop_target=True)
                 else:
                     self.expr(s.test)
                 self.block(s.body.body)
             self.loop -= 1
+            if self.loop == 0:
+                self.loops_done += 1
             if s.orelse is not None:
                 self.block(s.orelse.body.body)
         elif isinstance(s, cst.With):
@@ -301,7 +451,15 @@ class _Frame:
                 self.block(s.orelse.body.body)
             if s.finalbody is not None:
                 self.block(s.finalbody.body.body)
-        # nested defs and classes are not followed
+        elif isinstance(s, cst.FunctionDef):
+            if s.decorators:
+                self.lose(s, f"the decorated function `{s.name.value}`")
+                self.env[s.name.value] = OPAQUE
+            else:
+                self.env[s.name.value] = Val(fn=Fn(s, self.env))
+        elif isinstance(s, cst.ClassDef):
+            self.lose(s, f"the class `{s.name.value}` defined inside a function")
+            self.env[s.name.value] = OPAQUE
 
     def small(self, s):
         if isinstance(s, cst.Assign):
@@ -311,47 +469,108 @@ class _Frame:
         elif isinstance(s, cst.AnnAssign) and s.value is not None:
             self.bind(s.target, self.expr(s.value), s)
         elif isinstance(s, cst.AugAssign):
-            name = _target_name(s.target)
-            cur = self.expr(s.target)
-            rhs = self.expr(s.value)
-            op = type(s.operator).__name__.replace("Assign", "")
-            new = self.binop(op, cur, rhs)
-            if name is not None:
-                self.env[name] = new if not (name in self.params) else self._as_param(new)
-            if name in self.params and isinstance(s.operator, (cst.SubtractAssign, cst.AddAssign)):
-                r = rhs.flat()
-                step = r.sign if isinstance(s.operator, cst.AddAssign) else _neg(r.sign)
-                self._record(s, name, step, r)
+            self.augassign(s)
         elif isinstance(s, cst.Return) and s.value is not None:
             self.analysis.returns.append(self.expr(s.value))
         elif isinstance(s, cst.Expr):
             self.expr(s.value)
+        elif isinstance(s, (cst.Global, cst.Nonlocal)):
+            self.lose(s, "a global or nonlocal name")
+            for n in s.names:
+                self.env[n.name.value] = OPAQUE
+        elif isinstance(s, cst.Del):
+            pass
 
-    def _record(self, node, name, step, value):
-        if self.record:
-            self.analysis.updates.append(Update(self.src.line(node), name, step, value, self.loop > 0))
+    def augassign(self, s: cst.AugAssign):
+        name = _target_name(s.target)
+        op = type(s.operator).__name__.replace("Assign", "")
+        rhs = self.expr(s.value)
+        if _dynamic_subscript(s.target):
+            # A[idx] op= v changes some entries of A: the rest keep their value
+            whole = self.expr(s.target.value)
+            part = self.expr(s.target)
+            new = self.binop(op, part, rhs)
+            idx_labels = self.expr(s.target.slice[0].slice.value).flat().labels if isinstance(s.target.slice[0].slice, cst.Index) else frozenset()
+            w = whole.flat()
+            if (op in ("Subtract", "Add") and TARGET in idx_labels and PARAM in w.labels and TARGET not in w.labels
+                    and w.sign == 0 and rhs.flat().sign == 0 and not rhs.flat().labels):
+                # dZ[rows, y] -= 1 on probabilities: probabilities minus one-hot labels
+                sign = 1 if op == "Subtract" else -1
+                if w.neg:
+                    sign = -sign
+                combined = Val(w.labels | idx_labels, sign, None, w.scaled)
+            else:
+                combined = _merge(whole, new)
+            if name is not None:
+                vague = name in self.params or any(p.startswith(name + "[") for p in self.params)
+                if vague and op in ("Subtract", "Add"):
+                    r = rhs.flat()
+                    step = r.sign if op == "Add" else _neg(r.sign)
+                    for p in [q for q in self.params if q == name or q.startswith(name + "[")]:
+                        self._record(s, p, step, r, vague=True)
+                self.env[name] = self._as_param(combined) if name in self.params else combined
+            return
+        cur = self.expr(s.target)
+        new = self.binop(op, cur, rhs)
+        if name is not None:
+            if self.record and self.loop == 0 and self.loops_done:
+                self.analysis.after_loop[name] = new
+            self.env[name] = new if name not in self.params else self._as_param(new)
+            if name in self._loop_targets and op in ("Subtract", "Add"):
+                self.lose(s, f"`{name}` is a loop variable updated in place (an alias of a parameter)")
+        if name in self.params and isinstance(s.operator, (cst.SubtractAssign, cst.AddAssign)):
+            r = rhs.flat()
+            step = r.sign if isinstance(s.operator, cst.AddAssign) else _neg(r.sign)
+            self._record(s, name, step, r)
+
+    @property
+    def _loop_targets(self) -> set:
+        return getattr(self, "_lt", set())
+
+    def _record(self, node, name, step, value, vague=False):
+        if self.record and not self.warmup:
+            self.analysis.updates.append(Update(self.src.line(node), name, step, value, self.loop > 0, vague))
 
     def _as_param(self, v: Val) -> Val:
-        if v.items is not None:
+        if v.items is not None or v.keys is not None:
             return v
         return Val(frozenset({PARAM}), 0, v.step, False, is_param=True)
 
-    def bind(self, target, v: Val, node=None):
+    def bind(self, target, v: Val, node=None, loop_target: bool = False):
         if isinstance(target, (cst.Tuple, cst.List)):
             elems = target.elements
-            if v.items is not None and len(v.items) == len(elems):
+            if v.items is not None and len(v.items) == len(elems) and not any(isinstance(e, cst.StarredElement) for e in elems):
                 for e, iv in zip(elems, v.items):
-                    self.bind(e.value, iv, node)
+                    self.bind(e.value, iv, node, loop_target)
             else:
                 f = v.flat()
                 for e in elems:
-                    self.bind(e.value.value if isinstance(e, cst.StarredElement) else e.value, Val(f.labels, f.sign), node)
+                    self.bind(e.value.value if isinstance(e, cst.StarredElement) else e.value,
+                              Val(f.labels, f.sign, opaque=f.opaque), node, loop_target)
             return
         if isinstance(target, cst.StarredElement):
             target = target.value
         name = _target_name(target)
         if name is None:
+            if isinstance(target, (cst.Subscript, cst.Attribute)):
+                self.lose(target, "an assignment into an expression the analysis cannot name")
             return
+        if loop_target:
+            self._lt = self._loop_targets | {name}
+        if _dynamic_subscript(target):
+            # A[idx] = v: the other entries keep their value
+            old = self.env.get(name)
+            if name in self.params and node is not None and self.loop > 0:
+                self._record(node, name, v.step if v.step is not None else (None if v.sign is None else 0), v, vague=True)
+            v = v if old is None else _merge(old, v)
+            self.env[name] = self._as_param(v) if name in self.params else v
+            return
+        if v.keys is not None and any(p.startswith(name + "[") for p in self.params):
+            v = replace(v, keys=tuple((k, self._as_param(kv) if f"{name}[{k}]" in self.params else kv) for k, kv in v.keys))
+        if name in self.params and v.keys is not None and node is not None:
+            for k, kv in v.keys:  # params = {"w": params["w"] - lr * g["w"], ...}
+                if kv.step is not None:
+                    self._record(node, f"{name}[{k}]", kv.step, kv)
         if name in self.params:
             if node is not None and v.step is not None:
                 self._record(node, name, v.step, v)
@@ -361,20 +580,26 @@ class _Frame:
                 if name.split("[")[0].split(".")[0] in used:
                     self._record(node, name, None if v.sign is None else 0, v)
             v = self._as_param(v)
+        if self.record and self.loop == 0 and self.loops_done:
+            self.analysis.after_loop[name] = v
         self.env[name] = v
 
     # --- expressions --------------------------------------------------------------
     def expr(self, e) -> Val:
         if isinstance(e, cst.Name):
-            return self.env.get(e.value, NEUTRAL)
+            if e.value in self.env:
+                return self.env[e.value]
+            if e.value in self.src.functions:
+                return Val(fn=self.src.functions[e.value])
+            return NEUTRAL
         if isinstance(e, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
             return NEUTRAL
         if isinstance(e, cst.UnaryOperation):
             v = self.expr(e.expression).flat()
             if isinstance(e.operator, cst.Minus):
                 if v.sign == 0:
-                    return Val(v.labels, 0, None, v.scaled, neg=not v.neg)
-                return Val(v.labels, _neg(v.sign), None, v.scaled)
+                    return Val(v.labels, 0, None, v.scaled, neg=not v.neg, opaque=v.opaque, mixed=v.mixed)
+                return Val(v.labels, _neg(v.sign), None, v.scaled, opaque=v.opaque)
             if isinstance(e.operator, cst.Not):
                 return Val(v.labels)
             return replace(v, step=None, is_param=False)
@@ -382,43 +607,66 @@ class _Frame:
             op = type(e.operator).__name__
             return self.binop(op, self.expr(e.left), self.expr(e.right))
         if isinstance(e, (cst.Tuple, cst.List)):
+            if any(isinstance(x, cst.StarredElement) for x in e.elements):
+                vals = [self.expr(x.value) for x in e.elements]
+                return Val(elem=_merge_all([_elem(v) if isinstance(x, cst.StarredElement) else v
+                                            for v, x in zip(vals, e.elements)]) if vals else NEUTRAL)
             return Val(items=tuple(self.expr(x.value) for x in e.elements))
         if isinstance(e, cst.Dict):
             keys = []
             for el in e.elements:
                 if isinstance(el, cst.DictElement) and isinstance(el.key, (cst.SimpleString, cst.Integer)):
-                    keys.append((el.key.value, self.expr(el.value)))
+                    k = repr(el.key.evaluated_value) if isinstance(el.key, cst.SimpleString) else el.key.value
+                    keys.append((k, self.expr(el.value)))
+                else:
+                    self.lose(e, "a dictionary with computed keys")
+                    return _opaque([self.expr(el.value) for el in e.elements if hasattr(el, "value")])
             return Val(keys=tuple(keys))
         if isinstance(e, cst.Attribute):
             if e.attr.value in _NEUTRAL_ATTRS:
                 return NEUTRAL
+            if not _dotted(e):
+                v = self.expr(e.value)
+                if v.lib and not v.opaque:  # LogisticRegression().fit(X, y).intercept_
+                    return Val(v.flat().labels, None, lib=True)
             name = _target_name(e)
             if name in self.env:
                 return self.env[name]
             if e.attr.value == "T":
                 v = self.expr(e.value).flat()
-                return Val(v.labels, v.sign, None, v.scaled)
-            return Val(self.expr(e.value).flat().labels, 0)
+                return Val(v.labels, v.sign, None, v.scaled, is_param=v.is_param, opaque=v.opaque, neg=v.neg)
+            if _dotted(e) and _imported(self.src, e):
+                return NEUTRAL  # a module constant (np.pi, sys.float_info.epsilon)
+            base = self.expr(e.value).flat()
+            if isinstance(e.value, cst.Name) and self.env.get(e.value.value, NEUTRAL).lib:
+                return Val(base.labels, None, lib=True)
+            if isinstance(e.value, cst.Name) and e.value.value in self.env:
+                self.lose(e, f"the attribute `{e.attr.value}` of an object")
+                return Val(base.labels, None, opaque=True)
+            return Val(base.labels, 0, opaque=base.opaque)
         if isinstance(e, cst.Subscript):
             base = self.expr(e.value)
             key = _const_key(e)
             name = _target_name(e)
-            if name in self.env:
+            if name in self.env and key is not None:
                 return self.env[name]
             if base.items is not None and key is not None and key.lstrip("-").isdigit():
                 k = int(key)
                 if -len(base.items) <= k < len(base.items):
                     return base.items[k]
-            if base.keys is not None and key is not None:
-                for kk, vv in base.keys:
-                    if kk == key:
-                        return vv
-            b = base.flat()
+            if base.keys is not None:
+                if key is not None:
+                    for kk, vv in base.keys:
+                        if kk == key:
+                            return vv
+                return _merge_all([v for _, v in base.keys]) if base.keys else NEUTRAL
+            b = base.flat() if base.elem is None else base.elem
             idx = Val()
             for el in e.slice:
                 if isinstance(el.slice, cst.Index):
                     idx = _union([idx, self.expr(el.slice.value)])
-            return Val(b.labels | idx.labels, b.sign, None, b.scaled)
+            return Val(b.labels | idx.labels, b.sign, None, b.scaled, is_param=b.is_param and not idx.labels,
+                       opaque=b.opaque or idx.opaque, neg=b.neg, mixed=b.mixed)
         if isinstance(e, cst.Call):
             return self.call(e)
         if isinstance(e, cst.IfExp):
@@ -428,30 +676,79 @@ class _Frame:
             parts = [self.expr(e.left)] + [self.expr(c.comparator) for c in e.comparisons]
             return Val(_union(parts).labels)
         if isinstance(e, cst.BooleanOperation):
-            return _union([self.expr(e.left), self.expr(e.right)])
+            return _merge(self.expr(e.left), self.expr(e.right))
+        if isinstance(e, cst.Lambda):
+            return Val(fn=Fn(e, self.env))
+        if isinstance(e, (cst.ListComp, cst.GeneratorExp, cst.SetComp)):
+            return self.comprehension(e)
+        if isinstance(e, (cst.Yield,)):
+            v = self.expr(e.value) if e.value is not None and not isinstance(e.value, cst.From) else NEUTRAL
+            if isinstance(e.value, cst.From):
+                v = _elem(self.expr(e.value.item))
+            self.analysis.yields.append(v)
+            return OPAQUE
+        if isinstance(e, cst.NamedExpr):
+            v = self.expr(e.value)
+            self.bind(e.target, v)
+            return v
+        if isinstance(e, (cst.DictComp, cst.Await)):
+            self.lose(e, "a dict comprehension")
+            return OPAQUE
         return NEUTRAL
 
+    def comprehension(self, e) -> Val:
+        fors = []
+        c = e.for_in
+        while c is not None:
+            fors.append(c)
+            c = c.inner_for_in
+        saved = dict(self.env)
+        try:
+            if len(fors) == 1 and not fors[0].ifs:
+                it = self.expr(fors[0].iter)
+                if it.items is not None:  # [f(g) for g in (a, b, c)] keeps one value per element
+                    out = []
+                    for item in it.items:
+                        self.bind(fors[0].target, item)
+                        out.append(self.expr(e.elt))
+                    return Val(items=tuple(out))
+            for c in fors:
+                self.bind(c.target, _elem(self.expr(c.iter)))
+                for cond in c.ifs:
+                    self.expr(cond.test)
+            return Val(elem=self.expr(e.elt))
+        finally:
+            self.env = saved
+
     def binop(self, op: str, a: Val, b: Val) -> Val:
+        if (a.items is not None or b.items is not None) and op == "Add":
+            return Val(elem=_merge(_elem(a), _elem(b)))  # list concatenation
         a, b = a.flat(), b.flat()
         labels = a.labels | b.labels
         scaled = a.scaled or b.scaled
+        opaque = a.opaque or b.opaque
         if op == "Subtract" or op == "Add":
             flip = op == "Subtract"
-            if op == "Subtract" and a.sign == 0 and b.sign == 0:
+            if op == "Subtract" and a.sign == 0 and b.sign == 0 and not opaque:
                 a_model = PARAM in a.labels and TARGET not in a.labels
                 b_model = PARAM in b.labels and TARGET not in b.labels
                 a_target = TARGET in a.labels and PARAM not in a.labels
                 b_target = TARGET in b.labels and PARAM not in b.labels
                 if a_model and b_target:
-                    return Val(labels, 1, None, scaled)
+                    return Val(labels, -1 if (a.neg and not b.neg) else 1, None, scaled)
                 if a_target and b_model:
-                    return Val(labels, -1, None, scaled)
+                    return Val(labels, 1 if (b.neg and not a.neg) else -1, None, scaled)
             bs = _neg(b.sign) if flip else b.sign
             if a.is_param and a.sign == 0 and b.sign != 0:  # param -/+ oriented step
-                return Val(labels, 0, bs, False)
+                return Val(labels, 0, bs, False, opaque=opaque)
             if b.is_param and b.sign == 0 and a.sign != 0 and not flip:  # oriented step + param
-                return Val(labels, 0, a.sign, False)
-            return Val(labels, _add(a.sign, bs), None, scaled)
+                return Val(labels, 0, a.sign, False, opaque=opaque)
+            mixed = a.mixed or b.mixed
+            if flip and a.sign == 0 and b.sign == 0 and a.labels and not a.is_param:
+                # a difference of two non-residual quantities (Z - Z.max(), h ** 2 - 1) may have either sign;
+                # a constant minus something (1 - h ** 2, 1 - p) is taken as positive, the known limit
+                mixed = True
+            return Val(labels, _add(a.sign, bs), None, scaled, opaque=opaque, mixed=mixed and _add(a.sign, bs) == 0)
         if op in ("Multiply", "MatrixMultiply", "Divide", "FloorDivide"):
             if op != "Divide" and ((_pure_data(a) and b.sign) or (_pure_data(b) and a.sign)):
                 scaled = True
@@ -459,29 +756,64 @@ class _Frame:
                 scaled = True
             sign = _mul(a.sign, b.sign)
             if sign == 0:
-                return Val(labels, 0, None, scaled, neg=a.neg != b.neg)
+                return Val(labels, 0, None, scaled, neg=a.neg != b.neg, opaque=opaque, mixed=a.mixed or b.mixed)
+            if a.mixed or b.mixed:
+                return Val(labels, None, None, scaled, opaque=opaque)
             if sign is not None and (a.neg or b.neg) and not (a.neg and b.neg):
                 sign = -sign
-            return Val(labels, sign, None, scaled)
+            return Val(labels, sign, None, scaled, opaque=opaque)
         if op == "Power":
-            return Val(labels, 0 if a.sign == 0 else None, None, scaled)
-        return Val(labels, 0 if (a.sign == 0 and b.sign == 0) else None, None, scaled)
+            return Val(labels, 0 if a.sign == 0 else None, None, scaled, opaque=opaque)  # x ** 2 is not negative
+        return Val(labels, 0 if (a.sign == 0 and b.sign == 0) else None, None, scaled, opaque=opaque)
+
+    def _follow(self, fnval, argvals, kwvals, node) -> Val:
+        f = fnval.fn
+        if isinstance(f, Fn):
+            return self.i.call(f.node, argvals, kwvals, self.depth, closure=f.env, node=node)
+        return self.i.call(f, argvals, kwvals, self.depth, node=node)
 
     def call(self, e: cst.Call) -> Val:
         names = self.src.names(e.func)
-        argvals = [self.expr(a.value) for a in e.args if a.keyword is None and not a.star]
+        if any(a.star for a in e.args):
+            for a in e.args:
+                self.expr(a.value)
+            self.lose(e, "a call with *args or **kwargs")
+            return _opaque([self.expr(a.value) for a in e.args])
+        argvals = [self.expr(a.value) for a in e.args if a.keyword is None]
         kwvals = {a.keyword.value: self.expr(a.value) for a in e.args if a.keyword is not None}
-        # module-level helper
-        if isinstance(e.func, cst.Name) and e.func.value in self.src.functions and not (names - {e.func.value}):
-            fn = self.src.functions[e.func.value]
-            return self.i.call(fn, argvals, kwvals, self.depth)
-        if isinstance(e.func, cst.Name) and e.func.value in self.src.functions:
-            return self.i.call(self.src.functions[e.func.value], argvals, kwvals, self.depth)
+        for a in e.args:
+            if a.keyword is not None and a.keyword.value in _OUT_MUTATORS:
+                n = _target_name(a.value)
+                self.lose(e, "a result written through `out=`")
+                if n is not None:
+                    self.env[n] = _opaque([self.env.get(n, NEUTRAL)])
+        # a callable value: nested def, lambda, module function passed around
+        if isinstance(e.func, cst.Name):
+            fnval = self.env.get(e.func.value)
+            if fnval is None and e.func.value in self.src.functions and not (names - {e.func.value}):
+                fnval = Val(fn=self.src.functions[e.func.value])
+            if fnval is not None and fnval.fn is not None:
+                return self._follow(fnval, argvals, kwvals, e)
+            if e.func.value in self.i.classes and not (names - {e.func.value}):
+                self.lose(e, f"an object of the class `{e.func.value}`")
+                return _opaque(argvals + list(kwvals.values()))
+            if fnval is not None and not names & _CLEAN:
+                self.lose(e, f"a call of `{e.func.value}`, a value the analysis cannot follow")
+                return _opaque(argvals + list(kwvals.values()))
         flat = [v.flat() for v in argvals]
+        if names & {"builtins.zip", "zip"}:
+            return Val(elem=Val(items=tuple(_elem(v) for v in argvals)))
+        if names & {"builtins.enumerate", "enumerate"} and argvals:
+            return Val(elem=Val(items=(NEUTRAL, _elem(argvals[0]))))
+        if names & {"builtins.reversed", "reversed", "builtins.sorted", "sorted"} and argvals:
+            return Val(elem=_elem(argvals[0]))
         if names & _CLEAN:
             return NEUTRAL
+        if names & _POSITIVE and flat:
+            f0 = flat[0]
+            return Val(_union(flat).labels, 0 if f0.sign == 0 else None, None, f0.scaled, opaque=f0.opaque)
         if names & {"numpy.negative"} and flat:
-            return Val(flat[0].labels, _neg(flat[0].sign), None, flat[0].scaled)
+            return Val(flat[0].labels, _neg(flat[0].sign), None, flat[0].scaled, neg=not flat[0].neg if flat[0].sign == 0 else False, opaque=flat[0].opaque)
         if names & {"numpy.subtract"} and len(argvals) == 2:
             return self.binop("Subtract", argvals[0], argvals[1])
         if names & {"numpy.add"} and len(argvals) == 2:
@@ -491,26 +823,56 @@ class _Frame:
             out = vals[0] if vals else NEUTRAL
             for v in vals[1:]:
                 out = self.binop("MatrixMultiply", out, v)
-            return Val(out.labels, out.sign, None, out.scaled)
+            return Val(out.labels, out.sign, None, out.scaled, neg=out.neg, opaque=out.opaque)
+        if names & {"list", "builtins.list", "tuple", "builtins.tuple", "iter", "builtins.iter"} and argvals:
+            return argvals[0] if argvals[0].items is not None else Val(elem=_elem(argvals[0]))
         if names & _KEEP_FIRST and flat:
             extra = _union(flat[1:] + list(kwvals.values()))
-            step = flat[0].step if names & _KEEP_STEP else None
-            return Val(flat[0].labels | extra.labels, flat[0].sign, step, flat[0].scaled, neg=flat[0].neg)
+            keep = bool(names & _KEEP_PARAM)
+            return Val(flat[0].labels | extra.labels, flat[0].sign, flat[0].step if keep else None, flat[0].scaled,
+                       neg=flat[0].neg, is_param=flat[0].is_param and keep, opaque=flat[0].opaque or extra.opaque,
+                       elem=argvals[0].elem, mixed=flat[0].mixed)
         base = e.func.value if isinstance(e.func, cst.Attribute) else None
-        from_module = isinstance(base, (cst.Name, cst.Attribute)) and any(n.split(".")[0] in _MODULES for n in names)
+        from_module = _imported(self.src, e.func) and _dotted(e.func)
         if base is not None and not from_module:
-            obj = self.expr(e.func.value).flat()
+            objv = self.expr(e.func.value)
+            obj = objv.flat()
             meth = e.func.attr.value
-            if meth in _KEEP_METHODS or meth == "clip":
-                step = obj.step if meth in ("clip", "copy", "astype") else None
-                return Val(obj.labels, obj.sign, step, obj.scaled, neg=obj.neg)
+            if meth in _KEEP_METHODS:
+                keep = meth in _PARAM_METHODS
+                return Val(obj.labels, obj.sign, obj.step if keep else None, obj.scaled, neg=obj.neg,
+                           is_param=obj.is_param and keep, opaque=obj.opaque, mixed=obj.mixed)
+            if objv.lib and not objv.opaque:
+                return Val(_union([obj] + flat).labels, None, lib=True)
             if meth == "dot" and flat:
                 return self.binop("MatrixMultiply", obj, flat[0])
-            if meth in ("append", "extend", "update"):
+            if meth in ("append", "extend", "insert"):
                 return NEUTRAL
-            return Val(_union([obj] + flat).labels, 0 if obj.sign == 0 and all(v.sign == 0 for v in flat) else None)
+            if objv.keys is not None and meth in ("values", "items", "keys", "get", "copy"):
+                vals = [v for _, v in objv.keys]
+                one = _merge_all(vals) if vals else NEUTRAL
+                if meth == "values":
+                    return Val(elem=one)
+                if meth == "items":
+                    return Val(elem=Val(items=(NEUTRAL, one)))
+                if meth == "get" and argvals:
+                    return one
+                if meth == "copy":
+                    return objv
+                return NEUTRAL
+            if meth in ("max", "min", "argmax", "argmin", "std", "var", "any", "all", "prod", "cumsum", "round", "nonzero"):
+                return Val(_union([obj] + flat).labels, 0 if obj.sign == 0 and all(v.sign == 0 for v in flat) else None,
+                           opaque=obj.opaque)
+            if meth in ("normal", "uniform", "random", "permutation", "choice", "integers", "standard_normal", "shuffle"):
+                return Val(_union(flat).labels if meth in ("permutation", "choice", "shuffle") else frozenset())
+            self.lose(e, f"the method `{meth}` of an object the analysis cannot follow")
+            return _opaque([obj] + flat + list(kwvals.values()))
         allv = flat + [v.flat() for v in kwvals.values()]
-        return Val(_union(allv).labels, 0 if all(v.sign == 0 for v in allv) else None)
+        if not names or not from_module:
+            self.lose(e, "a call the analysis cannot resolve")
+            return _opaque(allv)
+        return Val(_union(allv).labels, 0 if all(v.sign == 0 for v in allv) else None, opaque=any(v.opaque for v in allv),
+                   lib=True)
 
 
 def analyse(src: Source, fn_name: str, roles: dict) -> Analysis | None:
@@ -518,7 +880,10 @@ def analyse(src: Source, fn_name: str, roles: dict) -> Analysis | None:
     if fn is None:
         return None
     args = {k: Val(frozenset({r})) for k, r in roles.items()}
-    return Interpreter(src).run(fn, args)
+    interp = Interpreter(src)
+    a = interp.run(fn, args)
+    a.lost = list(interp.lost)
+    return a
 
 
 # ---------------------------------------------------------------------------------------
@@ -535,6 +900,11 @@ def gradients(w, b, X, y):
     error = predict(w, b, X) - y
     return X.T @ error / len(y), np.mean(error)
 """
+
+
+def _lost_note(a: Analysis, what: str) -> tuple[str, int | None]:
+    line, construct = a.lost[0]
+    return f"{what}: the static check could not follow {construct} (line {line})", line
 
 
 class GradientPointsUphill(StaticCheck):
@@ -556,6 +926,24 @@ def gradients(w, b, X, y):
     e = np.dot(X, w) + b - y
     return np.dot(e, X) / len(y), np.sum(e) * (1 / len(y))
 """,
+        """
+import numpy as np
+def gradients(w, b, X, y):
+    def residual(w=w, b=b):
+        return X @ w + b - y
+    r = residual()
+    return X.T.dot(r) / len(y), float(r.mean())
+""",
+        """
+import numpy as np
+def gradients(w, b, X, y):
+    g = {"w": None, "b": None}
+    err = y - (X @ w + b)
+    err *= -1
+    g["w"] = X.T @ err / len(y)
+    g["b"] = err.mean()
+    return g["w"], g["b"]
+""",
     ]
     INVALID = [
         """
@@ -570,6 +958,28 @@ def gradients(w, b, X, y):
     e = X @ w + b - y
     return -np.dot(X.T, e) / len(y), np.mean(e)
 """,
+        """
+import numpy as np
+def gradients(w, b, X, y):
+    grad = lambda r: (X.T @ r / len(y), r.mean())
+    return grad(y - X @ w - b)
+""",
+    ]
+    UNKNOWN = [
+        """
+import numpy as np
+class Model:
+    def grads(self, w, b, X, y):
+        return X.T @ (y - X @ w - b), np.mean(y - X @ w - b)
+gradients = Model().grads
+""",
+        """
+import numpy as np
+from mylib import residual
+def gradients(w, b, X, y):
+    r = residual(w, b, X, y)
+    return X.T @ r / len(y), r.mean()
+""",
     ]
 
     def __init__(self, function: str = "gradients", roles: dict | None = None, what: str = "the loss"):
@@ -578,30 +988,41 @@ def gradients(w, b, X, y):
         self.what = what
 
     def findings(self, src: Source) -> list[Finding]:
+        a = self.assess(src)
+        return a.findings if a.outcome == WRONG else []
+
+    def assess(self, src: Source) -> Assessment:
+        fn = src.functions.get(self.function)
+        if fn is None:
+            return Assessment.unknown(f"`{self.function}` is not a plain module-level function the static check can read")
         a = analyse(src, self.function, self.roles)
-        if a is None:
-            return [Finding(1, f"the function `{self.function}` is missing, so its gradient cannot be checked")]
-        fn = src.functions[self.function]
-        out = []
+        if not a.returns:
+            return Assessment.unknown(f"the static check found no return value of `{self.function}` it can follow", src.line(fn))
+        bad, signs = None, []
         for ret in a.returns:
             parts = ret.items if ret.items is not None else (ret,)
-            bad = [i for i, p in enumerate(parts) if p.flat().sign == -1]
-            if bad:
-                which = ", ".join(f"value {i + 1}" for i in bad)
-                out.append(
-                    Finding(
-                        src.line(fn),
-                        f"`{self.function}` returns the negative of the gradient of {self.what} ({which} of what "
-                        "it returns is built from target minus prediction without flipping it back), so "
-                        "subtracting it climbs the loss",
-                    )
-                )
-                break
-        return out
+            signs += [p.flat().sign for p in parts]
+            wrong = [i for i, p in enumerate(parts) if p.flat().sign == -1]
+            if wrong and bad is None:
+                bad = wrong
+        if bad is not None:
+            if a.lost:
+                return Assessment.unknown(*_lost_note(a, f"`{self.function}` seems to return target minus prediction"))
+            which = ", ".join(f"value {i + 1}" for i in bad)
+            return Assessment.wrong([Finding(
+                src.line(fn),
+                f"`{self.function}` returns the negative of the gradient of {self.what} ({which} of what it returns "
+                "is built from target minus prediction without flipping it back), so subtracting it climbs the loss",
+            )])
+        if a.lost:
+            return Assessment.unknown(*_lost_note(a, f"the orientation of `{self.function}` is unclear"))
+        if signs and all(s == 1 for s in signs):
+            return Assessment.right()
+        return Assessment.unknown(f"the static check could not tell which way each value returned by `{self.function}` points", src.line(fn))
 
 
 class UpdateAgainstGradient(StaticCheck):
-    """Every parameter update in the training loop moves against the gradient of the loss."""
+    """No parameter update in the training loop moves along the gradient of the loss."""
 
     name = "update_against_gradient"
     summary = "every parameter update in the training loop moves against the gradient of the loss"
@@ -624,6 +1045,19 @@ def train(X, y, lr, n_iter):
         w = w + lr * X.T @ r / len(y)
         b += lr * r.mean()
     return w, b, []
+""",
+        _TRAIN_SNIPPET_HEAD + """
+def train(X, y, lr, n_iter):
+    params = {"w": np.zeros(X.shape[1]), "b": 0.0}
+    it = 0
+    best = np.inf
+    while it < n_iter:
+        dw, db = gradients(params["w"], params["b"], X, y)
+        params["w"] -= lr * dw
+        params["b"] -= lr * db
+        best = min(best, float(np.mean(dw)))
+        it += 1
+    return params["w"], params["b"], []
 """,
     ]
     INVALID = [
@@ -652,6 +1086,34 @@ def train(X, y, lr, n_iter):
     w, b = np.zeros(X.shape[1]), 0.0
     return np.linalg.lstsq(X, y, rcond=None)[0], b, []
 """,
+        _TRAIN_SNIPPET_HEAD + """
+def step(w, b, dw, db, lr=0.1):
+    return w + lr * dw, b + lr * db
+
+def train(X, y, lr, n_iter):
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(n_iter):
+        dw, db = gradients(w, b, X, y)
+        w, b = step(w, b, dw, db, lr)
+    return w, b, []
+""",
+    ]
+    UNKNOWN = [
+        _TRAIN_SNIPPET_HEAD + """
+class Model:
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w -= lr * dw
+        self.b -= lr * db
+
+def train(X, y, lr, n_iter):
+    m = Model(X.shape[1])
+    for _ in range(n_iter):
+        m.step(X, y, lr)
+    return m.w, m.b, []
+""",
     ]
 
     def __init__(self, function: str = "train", roles: dict | None = None):
@@ -659,31 +1121,70 @@ def train(X, y, lr, n_iter):
         self.roles = roles if roles is not None else {0: DATA, 1: TARGET}
 
     def findings(self, src: Source) -> list[Finding]:
+        a = self.assess(src)
+        return a.findings if a.outcome == WRONG else []
+
+    def assess(self, src: Source) -> Assessment:
+        fn = src.functions.get(self.function)
+        if fn is None:
+            return Assessment.unknown(f"`{self.function}` is not a plain module-level function the static check can read")
         a = analyse(src, self.function, self.roles)
-        if a is None:
-            return [Finding(1, f"the function `{self.function}` is missing")]
         loop_updates = [u for u in a.updates if u.in_loop]
-        if not loop_updates:
-            return [
-                Finding(
-                    src.line(src.functions[self.function]),
-                    f"`{self.function}` should train the parameters by gradient descent inside its loop; "
-                    "found no parameter update there",
-                )
-            ]
-        out, seen = [], set()
+        uphill, seen = [], set()
         for u in loop_updates:
-            if u.step == 1 and (u.line, u.name) not in seen:
+            if u.step == 1 and not u.vague and (u.line, u.name) not in seen:
                 seen.add((u.line, u.name))
-                out.append(
-                    Finding(
-                        u.line,
-                        f"the update of `{u.name}` moves along the gradient of the loss (uphill), so every "
-                        "iteration makes the loss larger; the sign of the gradient and the sign of the update "
-                        "disagree",
-                    )
-                )
-        return out
+                uphill.append(Finding(
+                    u.line,
+                    f"the update of `{u.name}` moves along the gradient of the loss (uphill), so every iteration makes "
+                    "the loss larger; the sign of the gradient and the sign of the update disagree",
+                ))
+        if uphill:
+            if a.lost:
+                return Assessment.unknown(*_lost_note(a, "an update seems to move uphill"))
+            return Assessment.wrong(uphill)
+        if not loop_updates:
+            has_loop = bool(m.findall(fn, m.For() | m.While()))
+            if not has_loop and not a.lost:
+                return Assessment.wrong([Finding(
+                    src.line(fn),
+                    f"`{self.function}` has no loop, so it does not train the parameters by gradient descent",
+                )])
+            if a.lost:
+                return Assessment.unknown(*_lost_note(a, "no parameter update was found in the loop"))
+            return Assessment.unknown(f"the static check found no parameter update it can follow in `{self.function}`'s loop", src.line(fn))
+        if a.lost:
+            return Assessment.unknown(*_lost_note(a, "the direction of some updates is unclear"))
+        if all(u.step == -1 for u in loop_updates):
+            return Assessment.right()
+        return Assessment.unknown("the static check could not tell the direction of every update", loop_updates[0].line)
+
+
+_PARAM_WRAPPERS = {"float", "builtins.float", "numpy.asarray", "numpy.array", "numpy.squeeze", "numpy.ravel",
+                   "numpy.atleast_1d", "numpy.float64", "numpy.copy", "numpy.reshape", "numpy.asanyarray"}
+
+
+def _unwrap_names(src: Source, e) -> list[str] | None:
+    """Names a returned expression reads its value from: `b`, `float(b)`, `b.ravel()`,
+    `self.b`, `params["b"]`, `b[0]`. None if it is anything else."""
+    if isinstance(e, cst.Call):
+        if isinstance(e.func, cst.Attribute) and e.func.attr.value in _PARAM_METHODS and not src.names(e.func) & _MODULE_CALLS(src, e):
+            return _unwrap_names(src, e.func.value)
+        if src.names(e.func) & _PARAM_WRAPPERS and e.args:
+            return _unwrap_names(src, e.args[0].value)
+        return None
+    if isinstance(e, cst.Subscript):
+        exact = _target_name(e)
+        base = _unwrap_names(src, e.value)
+        if exact is None and base is None:
+            return None
+        return ([exact] if exact else []) + (base or [])
+    n = _target_name(e)
+    return [n] if n else None
+
+
+def _MODULE_CALLS(src, e):  # method calls on modules (np.ravel written as an attribute) are not methods of b
+    return {n for n in src.names(e.func) if n.split(".")[0] in _MODULES}
 
 
 class BiasUpdatedWithOwnGradient(StaticCheck):
@@ -709,6 +1210,34 @@ def train(X, y, lr, n_iter):
         err = X @ w + b - y
         w, b = w - lr * X.T @ err / len(y), b - lr * err.sum() / len(y)
     return w, b, []
+""",
+        _TRAIN_SNIPPET_HEAD + """
+def batches(X, y, size):
+    for i in range(0, len(y), size):
+        yield X[i:i + size], y[i:i + size]
+
+def train(X, y, lr, n_iter):
+    p = {"w": np.zeros(X.shape[1]), "b": np.zeros(1)}
+    for _ in range(n_iter):
+        for xb, yb in batches(X, y, 16):
+            dw, db = gradients(p["w"], p["b"], xb, yb)
+            p["w"] -= lr * dw
+            p['b'] -= lr * db
+    return p["w"], float(p["b"][0]), []
+""",
+        """
+import numpy as np
+def train(X, y, lr, n_iter):
+    W, b = np.zeros((X.shape[1], 3)), np.zeros(3)
+    for _ in range(n_iter):
+        Z = X @ W + b
+        P = np.exp(Z - Z.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        dZ = P.copy()
+        dZ[np.arange(len(y)), y] -= 1
+        W -= lr * X.T @ dZ / len(y)
+        b -= lr * dZ.mean(axis=0)
+    return W, b.ravel(), []
 """,
     ]
     INVALID = [
@@ -748,6 +1277,40 @@ def train(X, y, lr, n_iter):
         b -= lr * np.mean(X @ w + b)
     return w, b, []
 """,
+        _TRAIN_SNIPPET_HEAD + """
+def train(X, y, lr, n_iter):
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(n_iter):
+        dw, db = gradients(w, b, X, y)
+        w -= lr * dw
+    b = float(np.mean(y))
+    return w, float(b), []
+""",
+    ]
+    UNKNOWN = [
+        _TRAIN_SNIPPET_HEAD + """
+class Model:
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w -= lr * dw
+        self.b -= lr * db
+
+def train(X, y, lr, n_iter):
+    m = Model(X.shape[1])
+    for _ in range(n_iter):
+        m.step(X, y, lr)
+    return m.w, m.b, []
+""",
+        _TRAIN_SNIPPET_HEAD + """
+def train(X, y, lr, n_iter):
+    params = [np.zeros(X.shape[1]), np.zeros(1)]
+    for _ in range(n_iter):
+        for p, g in zip(params, gradients(params[0], params[1], X, y)):
+            p -= lr * g
+    return params[0], params[1][0], []
+""",
     ]
 
     def __init__(self, function: str = "train", roles: dict | None = None, bias_position: int = 1, what: str = "the bias"):
@@ -756,62 +1319,69 @@ def train(X, y, lr, n_iter):
         self.bias_position = bias_position
         self.what = what
 
-    def _bias_names(self, fn: cst.FunctionDef) -> set[str]:
-        names = set()
-        for ret in m.findall(fn, m.Return()):
-            v = ret.value
-            if isinstance(v, (cst.Tuple, cst.List)) and len(v.elements) > self.bias_position:
-                el = v.elements[self.bias_position].value
-                n = _target_name(el)
-                if n:
-                    names.add(n)
-        return names
-
     def findings(self, src: Source) -> list[Finding]:
+        a = self.assess(src)
+        return a.findings if a.outcome == WRONG else []
+
+    def assess(self, src: Source) -> Assessment:
         fn = src.functions.get(self.function)
         if fn is None:
-            return [Finding(1, f"the function `{self.function}` is missing")]
-        a = analyse(src, self.function, self.roles)
-        bias = self._bias_names(fn)
+            return Assessment.unknown(f"`{self.function}` is not a plain module-level function the static check can read")
         line = src.line(fn)
+        bias: set[str] = set()
+        for ret in m.findall(fn.body, m.Return()):
+            v = ret.value
+            if isinstance(v, (cst.Tuple, cst.List)) and len(v.elements) > self.bias_position:
+                names = _unwrap_names(src, v.elements[self.bias_position].value)
+                if names is None:
+                    return Assessment.unknown(f"the static check cannot tell which variable `{self.function}` returns as {self.what}", src.line(ret))
+                bias |= set(names)
         if not bias:
-            return [Finding(line, f"`{self.function}` should return {self.what} as value {self.bias_position + 1}; found no such return")]
+            return Assessment.unknown(f"the static check found no return of {self.what} from `{self.function}` it can follow", line)
+        a = analyse(src, self.function, self.roles)
         ups = [u for u in a.updates if u.name in bias]
         loop_ups = [u for u in ups if u.in_loop]
         if not loop_ups:
+            returned = [r.items[self.bias_position] for r in a.returns
+                        if r.items is not None and len(r.items) > self.bias_position]
+            if any(v.is_param or v.opaque for v in returned):
+                return Assessment.unknown(f"{self.what} is read from a trained array or from code the check cannot follow", line)
+            if a.lost:
+                return Assessment.unknown(*_lost_note(a, f"no update of {self.what} was found in the loop"))
             if ups:
-                return [
-                    Finding(
-                        ups[0].line,
-                        f"{self.what} is changed only once, after the training loop has finished; it has to take a "
-                        "gradient step on every iteration like the weights do",
-                    )
-                ]
-            return [
-                Finding(
-                    line,
-                    f"{self.what} is never updated inside the training loop, so it keeps its starting value and every "
-                    "prediction is off by the same amount",
-                )
-            ]
-        out = []
+                return Assessment.wrong([Finding(
+                    ups[0].line,
+                    f"{self.what} is changed only once, after the training loop has finished; it has to take a "
+                    "gradient step on every iteration like the weights do",
+                )])
+            return Assessment.wrong([Finding(
+                line,
+                f"{self.what} is never updated inside the training loop, so it does not learn from the data and every "
+                "prediction is off by the same amount",
+            )])
+        out, unclear = [], None
         for u in loop_ups:
             v = u.value.flat()
-            if TARGET not in v.labels or u.step == 0:
-                out.append(
-                    Finding(
-                        u.line,
-                        f"{self.what} is updated with a quantity that does not contain the prediction error "
-                        "(model output minus target), so it is not the gradient of the loss for the bias",
-                    )
-                )
+            if v.opaque or u.vague:
+                unclear = unclear or u.line
+                continue
+            if PARAM not in v.labels:
+                out.append(Finding(u.line, f"{self.what} is updated with a quantity that does not depend on the model's "
+                                           "output, so it is not the gradient of the loss for the bias"))
+            elif TARGET not in v.labels:
+                out.append(Finding(u.line, f"{self.what} is updated with a quantity that does not involve the targets "
+                                           "(labels), so it is not the gradient of the loss for the bias"))
             elif v.scaled:
-                out.append(
-                    Finding(
-                        u.line,
-                        f"{self.what} is updated with a quantity weighted by the input features, which is a weight "
-                        "gradient; the bias needs the gradient of the loss with respect to the bias itself",
-                    )
-                )
-        unique = {(f.line, f.message): f for f in out}
-        return list(unique.values())
+                out.append(Finding(u.line, f"{self.what} is updated with a quantity weighted by the input features, "
+                                           "which is a weight gradient; the bias needs the gradient of the loss with "
+                                           "respect to the bias itself"))
+            elif u.step not in (-1, 1):
+                unclear = unclear or u.line
+        if out and not a.lost:
+            return Assessment.wrong(list({(f.line, f.message): f for f in out}.values()))
+        if out or a.lost:
+            return Assessment.unknown(*_lost_note(a, f"the update of {self.what} looks wrong")) if a.lost else \
+                Assessment.unknown(f"the update of {self.what} could not be followed", out[0].line)
+        if unclear is not None:
+            return Assessment.unknown(f"the static check could not tell what {self.what} is updated with", unclear)
+        return Assessment.right()
