@@ -98,3 +98,19 @@ def test_reference_satisfies_the_symptom_thresholds(ex):
         elif isinstance(grader, judges.SoftmaxRegressionGrader):
             W, b = judges.softmax_fit(case["X"], case["y"], case["k"], case["lr"], case["epochs"])
             assert judges.softmax_loss(case["X"], case["y"], W, b) <= 0.8 * grader.TRAINED_SHARE * np.log(case["k"])
+
+
+def test_network_reference_loss_falls_on_every_hidden_case():
+    from bughunt.families.shapes import judges
+
+    ex = next(e for e in SHAPE_EXERCISES if e.id.endswith("transposed-output-weights"))
+    grader = load_grader(ex.grader_path)
+    for case in grader.cases(PUBLIC_SEED):
+        X, Y, h = case["X"], case["Y"], case["h"]
+        d, k = X.shape[1], Y.shape[1]
+        rng = np.random.default_rng(case["seed"])
+        p = {"W1": rng.normal(0, 1 / np.sqrt(d), (d, h)), "b1": np.zeros(h),
+             "W2": rng.normal(0, 1 / np.sqrt(h), (h, k)), "b2": np.zeros(k)}
+        first = judges.net_loss(X, Y, judges.net_train(X, Y, p, case["lr"], 1))
+        last = judges.net_loss(X, Y, judges.net_train(X, Y, p, case["lr"], case["epochs"]))
+        assert last <= 0.8 * grader.LOSS_DROP * first
