@@ -787,6 +787,8 @@ class _Frame:
                 self.lose(e, "a result written through `out=`")
                 if n is not None:
                     self.env[n] = _opaque([self.env.get(n, NEUTRAL)])
+        if isinstance(e.func, cst.Lambda):  # (lambda p: p - y)(pred)
+            return self._follow(Val(fn=Fn(e.func, self.env)), argvals, kwvals, e)
         # a callable value: nested def, lambda, module function passed around
         if isinstance(e.func, cst.Name):
             fnval = self.env.get(e.func.value)

@@ -19,6 +19,17 @@ GRAD_OLD = """    residual = y - predict(w, b, X)
     db = np.sum(residual) / n
 """
 UPDATE_OLD = "        w = w - lr * dw\n        b = b - lr * db\n"
+GRAD_FIXED = GRAD_OLD.replace("residual = y - predict(w, b, X)", "residual = predict(w, b, X) - y")
+TRAIN_OLD = """    w = np.zeros(X.shape[1])
+    b = 0.0
+    losses = []
+    for _ in range(n_iter):
+        dw, db = gradients(w, b, X, y)
+        w = w - lr * dw
+        b = b - lr * db
+        losses.append(loss(w, b, X, y))
+    return w, b, losses
+"""
 
 
 class LinregBatch(TrainingGrader):
@@ -53,6 +64,61 @@ class LinregBatch(TrainingGrader):
     dw = np.dot(X.T, diff) / n
     db = np.sum(diff) / n
 """), ("        w = w - lr * dw\n        b = b - lr * db\n", "        w -= lr * dw\n        b += -lr * db\n")),
+        PASS("model class with fit and step methods", (GRAD_OLD, GRAD_FIXED), (TRAIN_OLD, """    model = _Model(X.shape[1])
+    losses = model.fit(X, y, lr, n_iter)
+    return model.w, model.b, losses
+
+
+class _Model:
+    def __init__(self, n_features):
+        self.w = np.zeros(n_features)
+        self.b = 0.0
+
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w = self.w - lr * dw
+        self.b = self.b - lr * db
+        return loss(self.w, self.b, X, y)
+
+    def fit(self, X, y, lr, n_iter):
+        return [self.step(X, y, lr) for _ in range(n_iter)]
+""")),
+        PASS("closure for the residual", (GRAD_OLD, """    def residual():
+        return predict(w, b, X) - y
+
+    r = residual()
+    dw = X.T @ r / n
+    db = r.sum() / n
+""")),
+        PASS("helper with a default learning rate, lambda for the error", (GRAD_OLD, """    err = (lambda p: p - y)(predict(w, b, X))
+    dw = X.T @ err / n
+    db = float(np.mean(err))
+"""), (TRAIN_OLD, """    w, b = np.zeros(X.shape[1]), 0.0
+    losses = []
+    for _ in range(n_iter):
+        dw, db = gradients(w, b, X, y)
+        w, b = _step(w, dw, lr), _step(b, db, lr)
+        losses.append(loss(w, b, X, y))
+    return w, b, losses
+
+
+def _step(param, grad, lr=0.1):
+    return param - lr * grad
+""")),
+        PASS("dict of parameters, while loop with a counter", (GRAD_OLD, GRAD_FIXED), (TRAIN_OLD, """    params = {"w": np.zeros(X.shape[1]), "b": 0.0}
+    losses, it = [], 0
+    while it < n_iter:
+        grads = dict(zip(("w", "b"), gradients(params["w"], params["b"], X, y)))
+        for name in params:
+            params[name] = params[name] - lr * grads[name]
+        losses.append(loss(params["w"], params["b"], X, y))
+        it += 1
+    return params["w"], params["b"], losses
+""")),
+        PASS("intercept column stacked onto X, float(b) returned", (GRAD_OLD, """    A = np.column_stack([X, np.ones(n)])
+    g = A.T @ (A @ np.append(w, b) - y) / n
+    dw, db = g[:-1], float(g[-1])
+"""), ("    return w, b, losses\n", "    return np.asarray(w).ravel(), float(b), losses\n")),
     ]
     FAIL = [
         FAIL("gradient kept, update sign flipped", ("        w = w - lr * dw\n        b = b - lr * db\n", "        w = w + lr * dw\n        b = b + lr * db\n"),
@@ -75,6 +141,36 @@ class LinregBatch(TrainingGrader):
         FAIL("loss wrapped in nan_to_num and warnings silenced", ("        losses.append(loss(w, b, X, y))\n", "        warnings.simplefilter('ignore')\n        losses.append(float(np.nan_to_num(loss(w, b, X, y))))\n"),
              ("import numpy as np\n", "import warnings\nimport numpy as np\n"),
              fails=("warnings_filter", "gradient_matches_loss", "update_against_gradient", "loss_decreases")),
+        FAIL("gradient left as is, a model class steps the other way", (TRAIN_OLD, """    model = _Ascent(X.shape[1])
+    losses = [model.step(X, y, lr) for _ in range(n_iter)]
+    return model.w, model.b, losses
+
+
+class _Ascent:
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
+
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w += lr * dw
+        self.b += lr * db
+        return loss(self.w, self.b, X, y)
+"""), fails=("gradient_matches_loss", "gradient_points_uphill")),
+        FAIL("only the weight gradient fixed", (GRAD_OLD, """    residual = y - predict(w, b, X)
+    dw = -X.T @ residual / n
+    db = np.sum(residual) / n
+"""), fails=("gradient_matches_loss", "gradient_points_uphill", "reaches_optimum")),
+        FAIL("sign fixed but the mean dropped", (GRAD_OLD, """    residual = predict(w, b, X) - y
+    dw = X.T @ residual
+    db = np.sum(residual)
+"""), fails=("gradient_matches_loss", "reaches_optimum", "loss_decreases")),
+        FAIL("sign flipped twice in a helper", (GRAD_OLD, """    residual = _flip(_flip(y - predict(w, b, X)))
+    dw = X.T @ residual / n
+    db = np.sum(residual) / n
+"""), ("def train(", "def _flip(v):\n    return -v\n\n\ndef train("),
+             fails=("gradient_matches_loss", "gradient_points_uphill", "update_against_gradient")),
+        FAIL("overflow silenced with an errstate decorator, gradient unchanged", ("def train(", "@np.errstate(all='ignore')\ndef train("),
+             fails=("np_errstate", "gradient_matches_loss", "gradient_points_uphill")),
     ]
 
 
