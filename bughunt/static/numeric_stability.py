@@ -1198,6 +1198,16 @@ def analyze(src: Source, entry: tuple[str, ...] | None = None) -> list[tuple[str
             if call is not None:
                 n_args = len([p for p in list(call.params.posonly_params) + list(call.params.params) if p.default is None]) - 1
                 interp.inline(_Fn(call, None, instances[name]), [NONE] * max(n_args, 0), {}, f"inst#{instances[name]}", [], {})
+    # nested functions and lambdas handed to code the checker cannot follow
+    # (np.apply_along_axis, a library): read with unknown inputs
+    for _ in range(3):
+        pending = [fn for fn in list(interp._registry.values()) if id(fn.node) not in interp.reached]
+        if not pending:
+            break
+        for fn in pending:
+            node = fn.node
+            n_args = len([p for p in list(node.params.posonly_params) + list(node.params.params) if p.default is None])
+            interp.inline(fn, [Q] * n_args, {}, None, [], {})
     # whatever no entry point reached: read with unknown inputs
     for fn_id, fname in owner_of.items():
         if fn_id in interp.reached:

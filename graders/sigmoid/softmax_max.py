@@ -15,6 +15,8 @@ from bughunt.static.numeric_stability import ExpArgumentBounded
 EXERCISE = "sigmoid/softmax-max"
 EXP = "    E = np.exp(Z)\n"
 BODY = "    E = np.exp(Z)\n    return E / E.sum(axis=1, keepdims=True)\n"
+DEF = "def softmax(Z):\n"
+DOC = "    \"\"\"Row-wise softmax of a (rows, classes) array of scores.\"\"\"\n"
 INPUTS = ("Z", "far", "one", "few", "big")
 
 
@@ -37,6 +39,39 @@ class SoftmaxMax(NumericGrader):
             "shift stored first, renamed",
             (BODY, "    scores = np.asarray(Z, dtype=float)\n    top = np.max(scores, axis=-1, keepdims=True)\n"
              "    ex = np.exp(scores - top)\n    return ex / np.sum(ex, axis=-1, keepdims=True)\n"),
+        ),
+        PASS("row maxima as a column via a method chain", (EXP, "    E = np.exp(Z - np.amax(Z, axis=1).reshape(-1, 1))\n")),
+        PASS(
+            "one row at a time",
+            (BODY, "    rows = []\n    for row in np.asarray(Z, dtype=float):\n        e = np.exp(row - row.max())\n"
+             "        rows.append(e / e.sum())\n    return np.array(rows)\n"),
+        ),
+        PASS(
+            "a callable class bound to the name softmax",
+            (DEF + DOC + BODY, "class _RowSoftmax:\n    \"\"\"Row-wise softmax of a (rows, classes) array of scores.\"\"\"\n\n"
+             "    axis = 1\n\n    def __call__(self, Z):\n        shifted = Z - Z.max(axis=self.axis, keepdims=True)\n"
+             "        E = np.exp(shifted)\n        return E / E.sum(axis=self.axis, keepdims=True)\n\n\nsoftmax = _RowSoftmax()\n"),
+        ),
+        PASS(
+            "computed on the transpose",
+            (BODY, "    S = np.asarray(Z, dtype=float).transpose()\n    E = np.exp(S - S.max(axis=0))\n"
+             "    return (E / E.sum(axis=0)).transpose()\n"),
+        ),
+        PASS(
+            "log-softmax helper with a default axis",
+            (DEF, "def _log_softmax(Z, axis=1):\n    top = Z.max(axis=axis, keepdims=True)\n"
+             "    return Z - top - np.log(np.exp(Z - top).sum(axis=axis, keepdims=True))\n\n\ndef softmax(Z):\n"),
+            (BODY, "    return np.exp(_log_softmax(Z))\n"),
+        ),
+        PASS(
+            "pandas, shifted by each row's maximum",
+            (BODY, "    import pandas as pd\n\n    frame = pd.DataFrame(Z)\n    E = np.exp(frame.sub(frame.max(axis=1), axis=0))\n"
+             "    return E.div(E.sum(axis=1), axis=0).to_numpy()\n"),
+        ),
+        PASS(
+            "a closure applied along the rows",
+            (BODY, "    def stable(row):\n        e = np.exp(row - np.max(row))\n        return e / np.sum(e)\n\n"
+             "    return np.apply_along_axis(stable, 1, Z)\n"),
         ),
     ]
     FAIL = [
@@ -71,6 +106,42 @@ class SoftmaxMax(NumericGrader):
             ("import numpy as np\n", "import warnings\n\nimport numpy as np\n\nwarnings.filterwarnings(\"ignore\")\n"),
             fails=("warnings_filter", "exp_argument_bounded", "softmax_no_warnings"),
         ),
+        FAIL(
+            "computed in long double, which only moves the overflow further out",
+            (BODY, "    E = np.exp(np.asarray(Z, dtype=np.longdouble))\n    return (E / E.sum(axis=1, keepdims=True)).astype(float)\n"),
+            fails=("exp_argument_bounded", "softmax_no_warnings"),
+        ),
+        FAIL(
+            "shifted by each column's maximum",
+            (EXP, "    E = np.exp(Z - Z.max(axis=0, keepdims=True))\n"),
+            fails=("softmax_matches_exact",),
+        ),
+        FAIL(
+            "shift axis picked from the shape (the smaller dimension)",
+            (EXP, "    E = np.exp(Z - Z.max(axis=int(np.argmin(Z.shape)), keepdims=True))\n"),
+            fails=("softmax_matches_exact",),
+        ),
+        FAIL(
+            "shifted by the row mean, which only moves the overflow",
+            (EXP, "    E = np.exp(Z - Z.mean(axis=1, keepdims=True))\n"),
+            fails=("exp_argument_bounded", "softmax_no_warnings"),
+        ),
+        FAIL(
+            "global maximum hidden in a helper",
+            (DEF, "def _shift(Z):\n    return Z - np.max(Z)\n\n\ndef softmax(Z):\n"),
+            (EXP, "    E = np.exp(_shift(Z))\n"),
+            fails=("softmax_no_warnings", "softmax_matches_exact"),
+        ),
+        FAIL(
+            "nan rows replaced by a uniform guess",
+            (BODY, "    E = np.exp(Z)\n    P = E / E.sum(axis=1, keepdims=True)\n    P[np.isnan(P)] = 1.0 / Z.shape[1]\n    return P\n"),
+            fails=("nan_masking", "exp_argument_bounded", "softmax_no_warnings", "softmax_matches_exact"),
+        ),
+        FAIL(
+            "warnings recorded and dropped",
+            (EXP, "    import warnings\n\n    with warnings.catch_warnings(record=True):\n        E = np.exp(Z)\n"),
+            fails=("warnings_filter", "exp_argument_bounded", "softmax_no_warnings"),
+        ),
     ]
 
     def cases(self, seed):
@@ -86,7 +157,7 @@ class SoftmaxMax(NumericGrader):
         return out
 
     def static_checks(self):
-        return [ExpArgumentBounded(EXERCISE, what="the softmax")]
+        return [ExpArgumentBounded(EXERCISE, functions=tuple(self.functions), what="the softmax")]
 
     def judge(self, cases, results):
         return [
