@@ -15,6 +15,8 @@ from bughunt.static.numeric_stability import ExpArgumentBounded
 
 EXERCISE = "sigmoid/hidden-layer"
 SIG = "    return 1.0 / (1.0 + np.exp(-z))\n"
+DEF = "def sigmoid(z):\n"
+H = "    H = sigmoid(X @ params[\"W1\"] + params[\"b1\"])\n"
 
 
 def exact_forward(X, params):
@@ -52,6 +54,41 @@ class HiddenLayer(NumericGrader):
         ),
         PASS("tanh form", (SIG, "    return 0.5 * np.tanh(z / 2.0) + 0.5\n")),
         PASS("clip with keyword bounds", (SIG, "    return 1.0 / (1.0 + np.exp(-np.clip(z, a_min=-600.0, a_max=600.0)))\n")),
+        PASS(
+            "a class with a step method, np.where over exp(-|z|)",
+            (SIG, "    return _Logistic().step(z)\n"),
+            (DEF, "class _Logistic:\n    def step(self, z):\n        z = np.asarray(z, dtype=float)\n        e = np.exp(-np.abs(z))\n"
+             "        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n\n\ndef sigmoid(z):\n"),
+        ),
+        PASS(
+            "np.piecewise with nested functions",
+            (SIG, "    def right(t):\n        return 1.0 / (1.0 + np.exp(-t))\n\n    def left(t):\n        e = np.exp(t)\n"
+             "        return e / (1.0 + e)\n\n    z = np.asarray(z, dtype=float)\n    return np.piecewise(z, [z >= 0, z < 0], [right, left])\n"),
+        ),
+        PASS(
+            "clipped in place with out=",
+            (SIG, "    z = np.array(z, dtype=float)\n    np.clip(z, -700.0, 700.0, out=z)\n    return 1.0 / (1.0 + np.exp(-z))\n"),
+        ),
+        PASS(
+            "two one-sided exponentials",
+            (SIG, "    a = np.exp(np.minimum(z, 0.0))\n    b = np.exp(-np.maximum(z, 0.0))\n    return a / (a + b)\n"),
+        ),
+        PASS(
+            "math.exp per element in a comprehension",
+            ("import numpy as np\n", "import math\n\nimport numpy as np\n"),
+            (DEF, "def _one(t):\n    if t >= 0:\n        return 1.0 / (1.0 + math.exp(-t))\n    e = math.exp(t)\n"
+             "    return e / (1.0 + e)\n\n\ndef sigmoid(z):\n"),
+            (SIG, "    return np.array([_one(t) for t in np.ravel(z)]).reshape(np.shape(z))\n"),
+        ),
+        PASS(
+            "activation looked up in a dict of lambdas",
+            (DEF, "ACTIVATIONS = {\"logistic\": lambda t: 0.5 * (1.0 + np.tanh(0.5 * t))}\n\n\ndef sigmoid(z):\n"),
+            (SIG, "    return ACTIVATIONS[\"logistic\"](z)\n"),
+        ),
+        PASS(
+            "exp of minus a log1p softplus",
+            (SIG, "    softplus = np.maximum(-z, 0.0) + np.log1p(np.exp(-np.abs(z)))\n    return np.exp(-softplus)\n"),
+        ),
     ]
     FAIL = [
         FAIL(
@@ -85,6 +122,43 @@ class HiddenLayer(NumericGrader):
             (SIG, "    with np.errstate(over=\"ignore\"):\n        return 1.0 / (1.0 + np.exp(-z))\n"),
             fails=("np_errstate", "exp_argument_bounded", "sigmoid_no_overflow"),
         ),
+        FAIL(
+            "computed in long double, which only moves the overflow further out",
+            (SIG, "    return (1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.longdouble)))).astype(float)\n"),
+            fails=("exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "sigmoid repaired, but forward still uses its own formula",
+            (SIG, "    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))\n"),
+            (H, "    H = 1.0 / (1.0 + np.exp(-(X @ params[\"W1\"] + params[\"b1\"])))\n"),
+            fails=("exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "readings clipped in forward instead",
+            (H, "    X = np.clip(X, -10.0, 10.0)\n" + H),
+            fails=("exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "np.errstate decorating forward",
+            ("def forward(X, params):\n", "@np.errstate(over=\"ignore\")\ndef forward(X, params):\n"),
+            fails=("np_errstate", "exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "clipped at 800, beyond what exp can hold",
+            (SIG, "    return 1.0 / (1.0 + np.exp(-np.clip(z, -800.0, 800.0)))\n"),
+            fails=("sigmoid_no_overflow",),
+        ),
+        FAIL(
+            "warnings silenced inside catch_warnings",
+            (SIG, "    import warnings\n\n    with warnings.catch_warnings():\n        warnings.simplefilter(\"ignore\")\n"
+             "        return 1.0 / (1.0 + np.exp(-z))\n"),
+            fails=("warnings_filter", "exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
+        FAIL(
+            "network output patched with nan_to_num",
+            ("    return H, p\n", "    return H, np.nan_to_num(p)\n"),
+            fails=("nan_to_num", "exp_argument_bounded", "sigmoid_no_overflow"),
+        ),
     ]
 
     def cases(self, seed):
@@ -116,7 +190,7 @@ class HiddenLayer(NumericGrader):
         return out
 
     def static_checks(self):
-        return [ExpArgumentBounded(EXERCISE, what="the sigmoid")]
+        return [ExpArgumentBounded(EXERCISE, functions=tuple(self.functions), what="the sigmoid")]
 
     def judge(self, cases, results):
         return [
