@@ -160,6 +160,21 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
     UNKNOWN = [
         """
 import numpy as np
+def init_params(n_in, n_hid, n_out, seed=0):
+    rng = np.random.default_rng(seed)
+    params = {"W2": rng.normal(0, 1, size=(n_out, n_hid))}
+    params["W2"] = params["W2"].T
+    return params
+""",
+        """
+import numpy as np
+def init_params(n_in, n_hid, n_out, seed=0):
+    W2 = np.zeros((n_out, n_hid))
+    W2.shape = (n_hid, n_out)
+    return {"W2": W2}
+""",
+        """
+import numpy as np
 def init_params(n_features, n_hidden, n_outputs, seed=0):
     rng = np.random.default_rng(seed)
     sizes = [n_features, n_hidden, n_outputs]
@@ -334,7 +349,10 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
         exprs, local = self._stored(src, fn)
         if not exprs:
             return Assessment.unknown(f"where `{self.function}` creates `{self.key}` could not be found", src.line(fn))
-        wrong, unknown = [], None
+        changed = self._changed_in_place(src, fn)
+        if changed is not None:
+            return Assessment.unknown(f"`{self.key}` (or a name it is built from) is changed in place after it is created", changed)
+        wrong, unknown, right = [], None, 0
         for expr in exprs:
             order, info = self._order(src, expr, sizes, local)
             if order is None:
@@ -344,11 +362,32 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
                                            f"create it as {self.layout}, the layout every other function expects"))
             elif order != self.order:
                 unknown = unknown or (f"`{self.key}` is created from sizes other than the documented ones", src.line(expr))
-        if wrong:
+            else:
+                right += 1
+        if wrong and not unknown and not right:  # every way `key` is stored is swapped
             return Assessment.wrong(wrong)
-        if unknown:
-            return Assessment.unknown(*unknown)
+        if wrong or unknown:
+            note, line = unknown or (f"`{self.key}` is stored more than once, in different layouts", wrong[0].line)
+            return Assessment.unknown(note, line)
         return Assessment.right()
+
+    def _changed_in_place(self, src: Source, fn: cst.FunctionDef) -> int | None:
+        """The line of an in-place change (`W.shape = ...`, `W[...] = ...`, `W.resize(...)`,
+        `params["W2"] = params["W2"].T`, augmented assignment), if any."""
+        for assign in src.find(fn, m.OneOf(m.Assign(), m.AugAssign())):
+            targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) else [assign.target]
+            for t in targets:
+                if isinstance(t, cst.Attribute) or (isinstance(assign, cst.AugAssign) and not isinstance(t, cst.Name)):
+                    return src.line(assign)
+                if isinstance(t, cst.Subscript) and not (
+                        isinstance(t.value, cst.Name) and m.matches(t.slice[0].slice, m.Index(m.SimpleString()))):
+                    return src.line(assign)
+                if isinstance(assign, cst.Assign) and isinstance(t, cst.Subscript) and src.find(
+                        assign.value, m.Subscript(slice=[m.SubscriptElement(m.Index(m.SimpleString()))])):
+                    return src.line(assign)  # params["W2"] = params["W2"].T
+        for call in src.find(fn, m.Call(func=m.Attribute(attr=m.OneOf(m.Name("resize"), m.Name("sort"), m.Name("fill"))))):
+            return src.line(call)
+        return None
 
     def findings(self, src: Source) -> list[Finding]:
         return self.assess(src).findings
@@ -432,6 +471,16 @@ def _rows(E):
     return E / E.sum(axis=-1, keepdims=True)
 def softmax(Z):
     return _rows(np.exp(Z - Z.max()))
+""",
+        """
+import numpy as np
+def softmax(Z):
+    if Z.ndim == 1:
+        e = np.exp(Z - Z.max())
+        return e / e.sum(axis=0)
+    Z = np.atleast_2d(Z)
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
 """,
     ]
     INVALID = [
@@ -538,6 +587,14 @@ softmax = Softmax()
         self._block(fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body], env, returns, depth)
         return self._merge(returns) if returns else CONST
 
+    def _tests_shape(self, test) -> bool:
+        for node in self._src.find(test, m.OneOf(m.Attribute(), m.Call())):
+            if isinstance(node, cst.Attribute) and node.attr.value in ("ndim", "shape"):
+                return True
+            if isinstance(node, cst.Call) and (self._src.names(node.func) & {"numpy.ndim", "numpy.shape", "builtins.len", "len"}):
+                return True
+        return False
+
     def _block(self, stmts, env, returns, depth):
         for s in stmts:
             self._stmt(s, env, returns, depth)
@@ -551,6 +608,19 @@ softmax = Softmax()
         elif isinstance(s, cst.If):
             a, b = dict(env), dict(env)
             self._eval(s.test, env, depth)
+            if self._tests_shape(s.test):
+                # a branch for another number of dimensions (`if Z.ndim == 1:`): the axes
+                # there are not the ones assumed here, so nothing in it is judged
+                kept = list(self._findings)
+                self._block(s.body.body, a, returns, depth)
+                if s.orelse is not None:
+                    self._block(s.orelse.body.body if isinstance(s.orelse, cst.Else) else [s.orelse], b, returns, depth)
+                self._findings[:] = kept
+                self._lose("a branch on the shape of an array", s)
+                for key in set(a) | set(b):
+                    if key != "__funcs__":
+                        env[key] = a.get(key) if a.get(key) == b.get(key) else None
+                return
             self._block(s.body.body, a, returns, depth)
             if s.orelse is not None:
                 body = s.orelse.body.body if isinstance(s.orelse, cst.Else) else [s.orelse]
@@ -841,6 +911,12 @@ softmax = Softmax()
                 return self._combine(self._eval(args[1], env, depth), self._eval(args[2], env, depth), call)
             if name == "transpose" and len(args) == 1:
                 return self._flip(self._eval(args[0], env, depth), call)
+            if name == "atleast_2d" and len(args) == 1:
+                tag = self._eval(args[0], env, depth)
+                if tag in (ROWS, COLS):
+                    return tag
+                if tag == ROW:
+                    return ROWS
             if name in ("expand_dims", "atleast_2d", "squeeze", "ravel", "reshape") and args:
                 tag = self._eval(args[0], env, depth)
                 if tag in (CONST, STAT) or _is_sample_stat(tag):

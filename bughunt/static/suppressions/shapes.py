@@ -21,16 +21,9 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..base import Finding, Source, StaticCheck
+from ..shapes import _int_literal
 
 
-def _int_literal(node: cst.CSTNode) -> int | None:
-    """The value of an integer literal, including a negated one; None otherwise."""
-    if isinstance(node, cst.Integer):
-        return int(node.value, 0)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        inner = _int_literal(node.expression)
-        return None if inner is None else -inner
-    return None
 
 
 def _base_name(node: cst.CSTNode) -> str | None:
