@@ -1,65 +1,48 @@
-"""Grader for leakage/random-split-time-series.
+"""Grader for leakage/random-split-time-series: data, contract and examples.
 
-Runtime: hidden daily series, rows oldest first. The test days are recognised from the returned
-y_test (every hidden demand value is unique). Then the demand of every day from the earliest test
-day onwards is changed: a model trained only on the past gives bit-for-bit the same predictions.
-The test period must be a real hold-out (about a quarter of the days, between 15% and 35%).
-Static: nothing shuffles the rows or builds folds out of time order.
+The checks live in bughunt.families.leakage.cv_judges.TimeSplitGrader (parent) and
+cv_probes.TIME_SPLIT (child): hidden daily series, rows oldest first; the test days are
+recognised from the returned y_test (every hidden demand value is unique), then the demand
+of every day from the first test day on changes: a model trained only on the past gives
+bit-for-bit the same predictions. The test period must hold 15%-35% of the days, each once.
+Static: bughunt.static.time_order (three-valued: rows scrambled before the cut is proven
+wrong; an unshuffled KFold, `**options` or a lambda is "cannot tell").
 """
-import numpy as np
-
-from bughunt.grader import FAIL, PASS, Grader
-from bughunt.probe import ContractError, array, function
+from bughunt.families.leakage.cv_judges import TimeSplitGrader
+from bughunt.grader import FAIL, PASS
 from bughunt.static.time_order import SplitKeepsTimeOrder
-from bughunt.verdict import Check
-
-EXERCISE = "leakage/random-split-time-series"
-TOLERANCE = 1e-7
-SHARE = (0.15, 0.35)
 
 SPLIT_LINE = "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=TEST_SIZE, random_state=seed)\n"
+FIT_LINE = "    model.fit(X_train, y_train)\n"
 
 
-def hidden_data(n_days, seed, start, drift, weekend, promo_lift):
-    rng = np.random.default_rng(seed)
-    day = start + np.arange(n_days, dtype=float)
-    weekday = day % 7
-    temperature = 15 + 8 * np.sin(2 * np.pi * day / 365) + rng.normal(0, 2.5, n_days)
-    promo = (rng.random(n_days) < 0.2).astype(float)
-    level = 150 + np.cumsum(rng.normal(drift, 5, n_days))
-    y = level + weekend * (weekday >= 5) - 1.2 * temperature + promo_lift * promo + rng.normal(0, 5, n_days)
-    return np.column_stack([day, weekday, temperature, promo]), y
-
-
-class RandomSplitTimeSeries(Grader):
-    exercise = EXERCISE
+class RandomSplitTimeSeries(TimeSplitGrader):
+    exercise = "leakage/random-split-time-series"
     functions = {"train_and_predict": "train_and_predict(X, y, seed) -> (y_test, predictions)"}
-    suppression_names = ("try_except", "contextlib_suppress", "warnings_filter")
+    fn = "train_and_predict"
+    sizes = (300, 364, 251)
+
+    def static_checks(self):
+        return [SplitKeepsTimeOrder()]
 
     REFERENCE = ((SPLIT_LINE, SPLIT_LINE.replace("random_state=seed)", "shuffle=False)")),)
     PASS = [
         PASS(
             "positional slicing with renamed variables",
-            (
-                SPLIT_LINE,
-                """    n_train = int(round(len(X) * (1 - TEST_SIZE)))
+            (SPLIT_LINE, """    n_train = int(round(len(X) * (1 - TEST_SIZE)))
     past_X, past_y = X[:n_train], y[:n_train]
     X_test, y_test = X[n_train:], y[n_train:]
-""",
-            ),
+"""),
             ("    model.fit(X_train, y_train)", "    model.fit(past_X, past_y)"),
         ),
         PASS(
-            "last fold of TimeSeriesSplit",
-            (
-                SPLIT_LINE,
-                """    from sklearn.model_selection import TimeSeriesSplit
-    for train_rows, test_rows in TimeSeriesSplit(n_splits=3).split(X):
+            "last fold of TimeSeriesSplit, enumerate",
+            (SPLIT_LINE, """    from sklearn.model_selection import TimeSeriesSplit
+    for fold, (train_rows, test_rows) in enumerate(TimeSeriesSplit(n_splits=3).split(X)):
         pass
     X_train, y_train = X[train_rows], y[train_rows]
     X_test, y_test = X[test_rows], y[test_rows]
-""",
-            ),
+"""),
         ),
         PASS(
             "rows sorted by day, then split in order; model built first",
@@ -72,6 +55,81 @@ class RandomSplitTimeSeries(Grader):
     )
 """,
             ),
+        ),
+        PASS(
+            "test-first slicing of an index",
+            (SPLIT_LINE, """    rows = np.arange(len(X))
+    k = int(np.ceil(TEST_SIZE * len(X)))
+    test_rows, train_rows = rows[-k:], rows[:-k]
+    X_train, y_train, X_test, y_test = X[train_rows], y[train_rows], X[test_rows], y[test_rows]
+"""),
+        ),
+        PASS(
+            "last fold of an unshuffled KFold",
+            (SPLIT_LINE, """    from sklearn.model_selection import KFold
+    train_rows, test_rows = list(KFold(n_splits=4).split(X))[-1]
+    X_train, X_test, y_train, y_test = X[train_rows], X[test_rows], y[train_rows], y[test_rows]
+"""),
+        ),
+        PASS(
+            "date cut, then only the training rows shuffled",
+            (SPLIT_LINE, """    cut = int(len(X) * (1 - TEST_SIZE))
+    mix = np.random.default_rng(seed).permutation(cut)
+    X_train, y_train = X[:cut][mix], y[:cut][mix]
+    X_test, y_test = X[cut:], y[cut:]
+"""),
+        ),
+        PASS(
+            "boolean mask on the day column",
+            (SPLIT_LINE, """    cutoff = np.quantile(X[:, 0], 1 - TEST_SIZE)
+    past = X[:, 0] < cutoff
+    X_train, y_train, X_test, y_test = X[past], y[past], X[~past], y[~past]
+"""),
+        ),
+        PASS(
+            "pandas frame split with iloc",
+            (SPLIT_LINE, """    import pandas as pd
+    frame = pd.DataFrame(X, columns=["day", "weekday", "temperature", "promo"])
+    frame["demand"] = y
+    cut = int(len(frame) * (1 - TEST_SIZE))
+    history, future = frame.iloc[:cut], frame.iloc[cut:]
+    features = ["day", "weekday", "temperature", "promo"]
+    X_train, y_train = history[features].to_numpy(), history["demand"].to_numpy()
+    X_test, y_test = future[features].to_numpy(), future["demand"].to_numpy()
+"""),
+        ),
+        PASS(
+            "helper with a default argument, np.split of the ordered rows",
+            ("def train_and_predict(X, y, seed):\n", """def chronological(n_rows, share=TEST_SIZE):
+    return np.split(np.arange(n_rows), [n_rows - int(round(share * n_rows))])
+
+
+def train_and_predict(X, y, seed):
+"""),
+            (SPLIT_LINE, """    train_rows, test_rows = chronological(len(X))
+    X_train, X_test, y_train, y_test = X[train_rows], X[test_rows], y[train_rows], y[test_rows]
+"""),
+        ),
+        PASS(
+            "a forecaster class with fit/predict that cuts by time itself",
+            ("def train_and_predict(X, y, seed):\n", """class Forecaster:
+    def __init__(self, seed, share=TEST_SIZE):
+        self.seed, self.share = seed, share
+
+    def fit(self, X, y):
+        self.cut_ = int(len(X) * (1 - self.share))
+        self.model_ = RandomForestRegressor(n_estimators=60, min_samples_leaf=2, random_state=self.seed)
+        self.model_.fit(X[: self.cut_], y[: self.cut_])
+        return self
+
+    def evaluate(self, X, y):
+        return y[self.cut_ :], self.model_.predict(X[self.cut_ :])
+
+
+def train_and_predict(X, y, seed):
+"""),
+            (SPLIT_LINE + "    model = RandomForestRegressor(n_estimators=60, min_samples_leaf=2, random_state=seed)\n" + FIT_LINE
+             + "    return y_test, model.predict(X_test)\n", "    return Forecaster(seed).fit(X, y).evaluate(X, y)\n"),
         ),
     ]
     FAIL = [
@@ -87,23 +145,17 @@ class RandomSplitTimeSeries(Grader):
         ),
         FAIL(
             "split deleted: trained on every day, tested on the last quarter",
-            (
-                SPLIT_LINE,
-                """    cut = int(len(X) * (1 - TEST_SIZE))
+            (SPLIT_LINE, """    cut = int(len(X) * (1 - TEST_SIZE))
     X_train, y_train = X, y
     X_test, y_test = X[cut:], y[cut:]
-""",
-            ),
+"""),
             fails=("trains_only_on_earlier_days",),
         ),
         FAIL(
             "rows shuffled by hand, then split without shuffling",
-            (
-                SPLIT_LINE,
-                """    rows = np.random.default_rng(seed).permutation(len(X))
+            (SPLIT_LINE, """    rows = np.random.default_rng(seed).permutation(len(X))
     X_train, X_test, y_train, y_test = train_test_split(X[rows], y[rows], test_size=TEST_SIZE, shuffle=False)
-""",
-            ),
+"""),
             fails=("split_keeps_time_order", "trains_only_on_earlier_days"),
         ),
         FAIL(
@@ -114,120 +166,62 @@ class RandomSplitTimeSeries(Grader):
         FAIL(
             "split fixed but fit wrapped in try/except",
             (SPLIT_LINE, SPLIT_LINE.replace("random_state=seed)", "shuffle=False)")),
-            (
-                "    model.fit(X_train, y_train)\n",
-                "    try:\n        model.fit(X_train, y_train)\n    except ValueError:\n        pass\n",
-            ),
+            (FIT_LINE, "    try:\n        model.fit(X_train, y_train)\n    except ValueError:\n        pass\n"),
             fails=("try_except",),
         ),
+        FAIL(
+            "np.split of a permutation, test part first",
+            (SPLIT_LINE, """    k = int(TEST_SIZE * len(X))
+    test_rows, train_rows = np.split(np.random.default_rng(seed).permutation(len(X)), [k])
+    X_train, X_test, y_train, y_test = X[train_rows], X[test_rows], y[train_rows], y[test_rows]
+"""),
+            fails=("split_keeps_time_order", "trains_only_on_earlier_days"),
+        ),
+        FAIL(
+            "last fold of a shuffled KFold",
+            (SPLIT_LINE, """    from sklearn.model_selection import KFold
+    folds = list(KFold(n_splits=4, shuffle=True, random_state=seed).split(X))
+    train_rows, test_rows = folds[-1]
+    X_train, X_test, y_train, y_test = X[train_rows], X[test_rows], y[train_rows], y[test_rows]
+"""),
+            fails=("split_keeps_time_order", "trains_only_on_earlier_days"),
+        ),
+        FAIL(
+            "first fold of an unshuffled KFold: tests on the oldest days",
+            (SPLIT_LINE, """    from sklearn.model_selection import KFold
+    train_rows, test_rows = next(KFold(n_splits=4).split(X))
+    X_train, X_test, y_train, y_test = X[train_rows], X[test_rows], y[train_rows], y[test_rows]
+"""),
+            fails=("trains_only_on_earlier_days",),
+        ),
+        FAIL(
+            "last TimeSeriesSplit fold, but trained on its test days too",
+            (SPLIT_LINE, """    from sklearn.model_selection import TimeSeriesSplit
+    *_, (train_rows, test_rows) = TimeSeriesSplit(n_splits=3).split(X)
+    seen = np.concatenate([train_rows, test_rows])
+    X_train, y_train = X[seen], y[seen]
+    X_test, y_test = X[test_rows], y[test_rows]
+"""),
+            fails=("trains_only_on_earlier_days",),
+        ),
+        FAIL(
+            "rows shuffled inside a helper with a default argument",
+            ("def train_and_predict(X, y, seed):\n", """def prepare(X, y, seed, mix=True):
+    from sklearn.utils import shuffle
+    if mix:
+        X, y = shuffle(X, y, random_state=seed)
+    return X, y
+
+
+def train_and_predict(X, y, seed):
+"""),
+            (SPLIT_LINE, """    X, y = prepare(X, y, seed)
+    cut = int(len(X) * (1 - TEST_SIZE))
+    X_train, X_test, y_train, y_test = X[:cut], X[cut:], y[:cut], y[cut:]
+"""),
+            fails=("split_keeps_time_order", "trains_only_on_earlier_days"),
+        ),
     ]
-
-    # --- both sides ---------------------------------------------------------------
-    def cases(self):
-        specs = [(300, 3101, 1000.0, 0.6, 30.0, 22.0, 5), (364, 4202, 2500.0, -0.5, 18.0, 35.0, 17)]
-        out = []
-        for n, seed, start, drift, weekend, lift, split_seed in specs:
-            X, y = hidden_data(n, seed, start, drift, weekend, lift)
-            out.append({"X": X, "y": y, "seed": split_seed})
-        return out
-
-    # --- child side ---------------------------------------------------------------
-    def probe(self, student, case):
-        fn = function(student, "train_and_predict", 3)
-        X, y, seed = case["X"], case["y"], case["seed"]
-
-        def run(targets):
-            out = fn(X.copy(), targets.copy(), seed)
-            if not isinstance(out, (tuple, list)) or len(out) != 2:
-                raise ContractError("`train_and_predict` should return a pair (y_test, predictions)")
-            return array(out[0], "the returned y_test", ndim=1), array(out[1], "the returned predictions", ndim=1)
-
-        y_test, pred = run(y)
-        position = {float(v): i for i, v in enumerate(y)}
-        rows = [position.get(float(v)) for v in y_test]
-        obs = {"n_test": int(len(y_test)), "pred": pred, "test_rows": None}
-        if any(r is None for r in rows) or not rows:
-            return obs
-        rows = np.asarray(rows, dtype=np.int64)
-        obs["test_rows"] = rows
-        first = int(rows.min())
-        shifted = y.copy()
-        shifted[first:] += 400.0 + 60.0 * np.sin(np.arange(len(y) - first))
-        _, obs["pred_shifted"] = run(shifted)
-        return obs
-
-    # --- parent side --------------------------------------------------------------
-    def static_checks(self):
-        return [SplitKeepsTimeOrder()]
-
-    def judge(self, results):
-        cases = self.cases()
-        shape_msgs, size_msgs, leak_msgs = [], [], []
-        for r, case in zip(results, cases):
-            o, n = r.obs, len(case["X"])
-            pred, rows = o["pred"], o["test_rows"]
-            if rows is None:
-                shape_msgs.append(
-                    f"returned y_test values that are not the demand of hidden days (hidden case {r.index + 1}); "
-                    "return the true demand of the test days, unchanged"
-                )
-                continue
-            if pred.shape != (len(rows),) or not np.all(np.isfinite(pred)):
-                shape_msgs.append(f"found {pred.shape[0]} values for {len(rows)} test days (need one finite prediction each)")
-                continue
-            share = len(rows) / n
-            if not SHARE[0] <= share <= SHARE[1]:
-                size_msgs.append(
-                    f"found {len(rows)} test days out of {n} ({share:.0%}) on hidden case {r.index + 1}"
-                )
-            first = int(rows.min())
-            later_train = n - first - len(set(rows.tolist()))
-            moved = float(np.max(np.abs(pred - o["pred_shifted"]))) if len(pred) else 0.0
-            if moved > TOLERANCE:
-                leak_msgs.append(
-                    f"found the predictions moving by up to {moved:.3g} when only the demand from the first test day "
-                    f"onwards changed (hidden case {r.index + 1}; {max(later_train, 0)} of the days after the first "
-                    "test day are not in the test set)"
-                )
-        checks = [
-            Check(
-                "returns_predictions",
-                "runtime",
-                not shape_msgs,
-                f"Exercise {EXERCISE} should return the test days' demand and one prediction per test day; {shape_msgs[0]}"
-                if shape_msgs
-                else "returns one prediction per test day",
-                root_cause=False,
-            ),
-            Check(
-                "test_period_size",
-                "runtime",
-                not size_msgs,
-                f"Exercise {EXERCISE} should hold out about TEST_SIZE of the days (between {SHARE[0]:.0%} and "
-                f"{SHARE[1]:.0%}) as the test period; {size_msgs[0]}"
-                if size_msgs
-                else "holds out a test period of a sensible size",
-                root_cause=False,
-            ),
-            Check(
-                "trains_only_on_earlier_days",
-                "runtime",
-                not leak_msgs and not shape_msgs,
-                (
-                    f"Exercise {EXERCISE} should train only on days before the test period, so changing the "
-                    f"demand of the test period and later cannot change any prediction; {leak_msgs[0]}. The model "
-                    "still learns from the future it is asked to forecast."
-                )
-                if leak_msgs
-                else (
-                    f"Exercise {EXERCISE} could not check which days the model trains on, because the returned "
-                    "values could not be matched to the hidden data"
-                    if shape_msgs
-                    else "the model trains only on days before the test period"
-                ),
-            ),
-        ]
-        return checks
 
 
 GRADER = RandomSplitTimeSeries()
