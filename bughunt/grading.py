@@ -12,6 +12,7 @@ from .observations import function_lines, problems
 from .manifest import Exercise
 from .sandbox import Limits, run_probe
 from .static.base import UNKNOWN, WRONG, Source, SourceError
+from .static.policy import ForbiddenConstruct
 from .verdict import Check, Suppression, Verdict, finalize
 
 _OUTCOME_REASONS = {
@@ -95,6 +96,11 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
             pending = pool.submit(runner, exercise.grader_path, copy, limits, seed=seed)
             for chk in grader.static_checks():
                 verdict.checks.extend(static_verdict(chk, src))
+            # Every exercise: the code that runs must be the code that was read.
+            for chk in static_verdict(ForbiddenConstruct(), src):
+                if not chk.passed:
+                    chk.root_cause = False
+                    verdict.checks.append(chk)
             for chk in grader.suppression_checks():
                 assessment = chk.assess(src)
                 if assessment.outcome == WRONG:
