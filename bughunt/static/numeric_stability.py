@@ -854,16 +854,21 @@ class _Interp:
                 if x.startswith("cmp|"):
                     _, code, kind, c = x.split("|", 3)
                     if code == base.value:
-                        if kind == "ge" and "lower" in old:
-                            new.add("lower")
-                        if kind == "ge":
+                        c = float(c)
+                        if kind == "ge":  # values above c replaced by const: at most max(c, const)
                             new.add("upper")
-                        if kind == "le":
+                            if max(c, const) < 1:
+                                new.add("lt1")
+                        else:  # values below c replaced by const: at least min(c, const)
                             new.add("lower")
-                        if kind == "le" and "upper" in old:
-                            new.add("upper")
+                            if min(c, const) > 0:
+                                new |= {"pos", "nonneg"}
+                            elif min(c, const) >= 0:
+                                new.add("nonneg")
+                            if min(c, const) > -1:
+                                new.add("gtm1")
         if new:
-            merged = set(new) | (old & {"upper", "lower"})
+            merged = set(new) | (old & {"upper", "lower", "pos", "nonneg", "lt1", "gtm1"})
             if "upper" in merged and "lower" in merged:
                 merged.add("clipped")
             env[base.value] = (frozenset(merged | (old & Q)), None)

@@ -17,6 +17,7 @@ from bughunt.static.numeric_stability import LogArgumentPositive
 
 EXERCISE = "log_epsilon/bce-logistic"
 LOSS = "    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n"
+DEF = "def bce(y, p):\n"
 
 
 class BceLogistic(NumericGrader):
@@ -38,6 +39,48 @@ class BceLogistic(NumericGrader):
             "probability of the true label, clipped from below",
             (LOSS, "    eps = np.finfo(float).eps\n    p_true = np.where(y == 1, p, 1 - p)\n"
              "    return -np.mean(np.log(np.clip(p_true, eps, None)))\n"),
+        ),
+        PASS(
+            "sys.float_info.epsilon and log1p(-p) after a clip",
+            ("import numpy as np\n", "import sys\n\nimport numpy as np\n"),
+            (LOSS, "    eps = sys.float_info.epsilon\n    p = np.clip(p, eps, 1 - eps)\n"
+             "    return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))\n"),
+        ),
+        PASS(
+            "np.where used as a floor on both sides",
+            (LOSS, "    p_safe = np.where(p > 1e-12, p, 1e-12)\n    q_safe = np.where(1 - p > 1e-12, 1 - p, 1e-12)\n"
+             "    return -np.mean(y * np.log(p_safe) + (1 - y) * np.log(q_safe))\n"),
+        ),
+        PASS(
+            "safe-log helper with a default epsilon",
+            (DEF, "def _safe_log(x, eps=1e-12):\n    return np.log(np.maximum(x, eps))\n\n\ndef bce(y, p):\n"),
+            (LOSS, "    return -np.mean(y * _safe_log(p) + (1 - y) * _safe_log(1 - p))\n"),
+        ),
+        PASS(
+            "math.log in a loop over zip",
+            ("import numpy as np\n", "import math\n\nimport numpy as np\n"),
+            (LOSS, "    total = 0.0\n    for yi, pi in zip(y, p):\n        pi = min(max(pi, 1e-12), 1 - 1e-12)\n"
+             "        total += yi * math.log(pi) + (1 - yi) * math.log(1 - pi)\n    return -total / len(y)\n"),
+        ),
+        PASS(
+            "a callable class with the epsilon as a class attribute",
+            (LOSS, "    return _BCE(y, p)\n"),
+            (DEF, "class _CrossEntropy:\n    eps = 1e-12\n\n    def __call__(self, y, p):\n"
+             "        p = np.clip(p, self.eps, 1 - self.eps)\n        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n\n\n"
+             "_BCE = _CrossEntropy()\n\n\ndef bce(y, p):\n"),
+        ),
+        PASS(
+            "boolean-mask floors on a copy",
+            (LOSS, "    p = np.array(p, dtype=float)\n    p[p < 1e-12] = 1e-12\n    p[p > 1 - 1e-12] = 1 - 1e-12\n" + LOSS),
+        ),
+        PASS(
+            "epsilon from a dict of settings",
+            ("LEARNING_RATE = 0.5\n", "LEARNING_RATE = 0.5\nLOSS_SETTINGS = {\"eps\": 1e-12}\n"),
+            (LOSS, "    eps = LOSS_SETTINGS[\"eps\"]\n    p = np.clip(p, eps, 1 - eps)\n" + LOSS),
+        ),
+        PASS(
+            "pandas Series clip",
+            (LOSS, "    import pandas as pd\n\n    p = pd.Series(p).clip(lower=1e-12, upper=1 - 1e-12).to_numpy()\n" + LOSS),
         ),
     ]
     FAIL = [
@@ -72,6 +115,44 @@ class BceLogistic(NumericGrader):
             (LOSS, "    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n    return min(loss, 30.0)\n"),
             fails=("clip_output", "log_argument_positive", "loss_no_warnings"),
         ),
+        FAIL(
+            "a margin so large it changes ordinary losses",
+            (LOSS, "    p = np.clip(p, 1e-3, 1 - 1e-3)\n" + LOSS),
+            fails=("loss_matches_exact",),
+        ),
+        FAIL(
+            "a margin so large a confident mistake costs too little",
+            (LOSS, "    p = np.clip(p, 1e-4, 1 - 1e-4)\n" + LOSS),
+            fails=("confident_predictions_scored",),
+        ),
+        FAIL(
+            "a helper that guards log(p) but not log(1 - p)",
+            (DEF, "def _floor(x):\n    return np.maximum(x, 1e-12)\n\n\ndef bce(y, p):\n"),
+            (LOSS, "    return -np.mean(y * np.log(_floor(p)) + (1 - y) * np.log(1 - p))\n"),
+            fails=("log_argument_positive", "loss_no_warnings"),
+        ),
+        FAIL(
+            "a non-finite loss replaced by 0",
+            (LOSS, "    loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n    if not np.isfinite(loss):\n"
+             "        return 0.0\n    return loss\n"),
+            fails=("nan_masking", "log_argument_positive", "loss_no_warnings", "confident_predictions_scored"),
+        ),
+        FAIL(
+            "np.errstate as a decorator and nansum",
+            (DEF, "@np.errstate(divide=\"ignore\", invalid=\"ignore\")\ndef bce(y, p):\n"),
+            (LOSS, "    return -np.nansum(y * np.log(p) + (1 - y) * np.log(1 - p)) / len(y)\n"),
+            fails=("np_errstate", "nan_masking", "log_argument_positive", "loss_no_warnings"),
+        ),
+        FAIL(
+            "probabilities clipped in train only",
+            ("        losses.append(bce(y, p))\n", "        losses.append(bce(y, np.clip(p, 1e-12, 1 - 1e-12)))\n"),
+            fails=("log_argument_positive", "loss_no_warnings"),
+        ),
+        FAIL(
+            "log1p(-p) with the probability floored from below only",
+            (LOSS, "    p = np.clip(p, 1e-12, None)\n    return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))\n"),
+            fails=("log_argument_positive", "loss_no_warnings"),
+        ),
     ]
 
     def cases(self, seed):
@@ -88,7 +169,7 @@ class BceLogistic(NumericGrader):
         return out
 
     def static_checks(self):
-        return [LogArgumentPositive(EXERCISE, what="the loss")]
+        return [LogArgumentPositive(EXERCISE, functions=tuple(self.functions), what="the loss")]
 
     def judge(self, cases, results):
         return [
