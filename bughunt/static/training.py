@@ -95,10 +95,12 @@ class Val:
     lib: bool = False  # an object a library call returned (a fitted model): its methods change no local
 
     def flat(self) -> "Val":
-        if self.items is None and self.keys is None:
+        if self.items is None and self.keys is None and self.elem is None:
             return self
-        parts = list(self.items or ()) + [v for _, v in (self.keys or ())]
+        parts = list(self.items or ()) + [v for _, v in (self.keys or ())] + ([self.elem] if self.elem is not None else [])
         out = Val()
+        if self.items is None and self.keys is None:  # an array-like that also knows its elements
+            out = Val(self.labels, self.sign, None, self.scaled, opaque=self.opaque, mixed=self.mixed)
         for p in parts:
             p = p.flat()
             out = Val(out.labels | p.labels, _add(out.sign, p.sign), None, out.scaled or p.scaled,

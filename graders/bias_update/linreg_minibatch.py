@@ -15,6 +15,19 @@ from bughunt.grader import FAIL, PASS
 
 EXERCISE = "bias_update/linreg-minibatch"
 STEP_OLD = "            w -= lr * dw\n"
+TRAIN_OLD = """    rng = np.random.default_rng(seed)
+    w = np.zeros(X.shape[1])
+    b = 0.0
+    losses = []
+    for _ in range(n_epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            rows = order[start:start + batch_size]
+            dw, db = gradients(w, b, X[rows], y[rows])
+            w -= lr * dw
+        losses.append(loss(w, b, X, y))
+    return w, b, losses
+"""
 
 
 class LinregMinibatch(TrainingGrader):
@@ -43,6 +56,77 @@ class LinregMinibatch(TrainingGrader):
         PASS("tuple update, renamed", (STEP_OLD, "            w, b = w - lr * dw, b - db * lr\n")),
         PASS("bias gradient written inline", ("            dw, db = gradients(w, b, X[rows], y[rows])\n            w -= lr * dw\n",
                                              "            Xb, yb = X[rows], y[rows]\n            dw, _ = gradients(w, b, Xb, yb)\n            w -= lr * dw\n            b += lr * np.mean(yb - predict(w, b, Xb))\n")),
+        PASS("generator of batches, zip over them", (TRAIN_OLD, """    rng = np.random.default_rng(seed)
+    w, b = np.zeros(X.shape[1]), 0.0
+    losses = []
+    for _ in range(n_epochs):
+        for xb, yb in _batches(X, y, batch_size, rng):
+            dw, db = gradients(w, b, xb, yb)
+            w, b = w - lr * dw, b - lr * db
+        losses.append(loss(w, b, X, y))
+    return w, b, losses
+
+
+def _batches(X, y, size, rng):
+    order = rng.permutation(len(y))
+    for start in range(0, len(y), size):
+        rows = order[start:start + size]
+        yield X[rows], y[rows]
+""")),
+        PASS("model class with a step method", (TRAIN_OLD, """    rng = np.random.default_rng(seed)
+    model = _Regressor(X.shape[1])
+    losses = []
+    for _ in range(n_epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            model.step(X[order[start:start + batch_size]], y[order[start:start + batch_size]], lr)
+        losses.append(loss(model.w, model.b, X, y))
+    return model.w, model.b, losses
+
+
+class _Regressor:
+    def __init__(self, d):
+        self.w = np.zeros(d)
+        self.b = 0.0
+
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w -= lr * dw
+        self.b -= lr * db
+""")),
+        PASS("dict of parameters", (TRAIN_OLD, """    rng = np.random.default_rng(seed)
+    p = {"w": np.zeros(X.shape[1]), "b": 0.0}
+    losses = []
+    for _ in range(n_epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            rows = order[start:start + batch_size]
+            g = dict(zip("wb", gradients(p["w"], p["b"], X[rows], y[rows])))
+            p["w"] = p["w"] - lr * g["w"]
+            p["b"] = p["b"] - lr * g["b"]
+        losses.append(loss(p["w"], p["b"], X, y))
+    return p["w"], p["b"], losses
+""")),
+        PASS("closure that steps both parameters, bias kept as a 1-element array", (TRAIN_OLD, """    rng = np.random.default_rng(seed)
+    w, b = np.zeros(X.shape[1]), np.zeros(1)
+
+    def step(rows, rate=lr):
+        nonlocal w, b
+        dw, db = gradients(w, b, X[rows], y[rows])
+        w = w - rate * dw
+        b = b - rate * db
+
+    losses = []
+    for _ in range(n_epochs):
+        order = rng.permutation(len(y))
+        for rows in np.array_split(order, int(np.ceil(len(y) / batch_size))):
+            step(rows)
+        losses.append(loss(w, b, X, y))
+    return w, float(b[0]), losses
+""")),
+        PASS("mean error through np.where-free boolean weights", ("    dw, db = gradients(w, b, X[rows], y[rows])\n            w -= lr * dw\n".replace("    dw", "            dw", 1), "            dw, db = gradients(w, b, X[rows], y[rows])\n            w -= lr * dw\n            b -= lr * db\n"),
+             ("    error = predict(w, b, X) - y\n    dw = X.T @ error / len(y)\n    db = np.mean(error)\n",
+              "    error = np.asarray(predict(w, b, X) - y).ravel()\n    dw = np.dot(error, X) / X.shape[0]\n    db = error.sum() / error.size\n")),
     ]
     FAIL = [
         FAIL("bias updated once after training", ("        losses.append(loss(w, b, X, y))\n", "        losses.append(loss(w, b, X, y))\n    b -= lr * db\n"),
@@ -57,6 +141,15 @@ class LinregMinibatch(TrainingGrader):
              fails=("closed_form_replacement", "bias_updated_with_own_gradient")),
         FAIL("bias clipped and updated with the wrong sign", (STEP_OLD, "            w -= lr * dw\n            b = np.clip(b + lr * db, -1, 1)\n"),
              fails=("clip_parameters", "update_against_gradient", "bias_matches_intercept")),
+        FAIL("bias stepped by the median error", (STEP_OLD, """            w -= lr * dw
+            b -= lr * np.median(predict(w, b, X[rows]) - y[rows])
+"""), fails=("bias_matches_intercept",)),
+        FAIL("bias stepped only on the first batch of each epoch", (STEP_OLD, """            w -= lr * dw
+            if start == 0:
+                b -= lr * db
+"""), fails=("bias_matches_intercept",)),
+        FAIL("bias set to the mean residual after training", ("    return w, b, losses\n", "    b = float(np.mean(y - X @ w))\n    return w, b, losses\n"),
+             fails=("bias_updated_with_own_gradient",)),
     ]
 
 
