@@ -587,6 +587,10 @@ softmax = Softmax()
         self._block(fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body], env, returns, depth)
         return self._merge(returns) if returns else CONST
 
+    def _enumerates_rows(self, it, env, depth) -> bool:
+        return (isinstance(it, cst.Call) and bool(self._src.names(it.func) & {"builtins.enumerate", "enumerate"})
+                and len(it.args) >= 1 and it.args[0].keyword is None and self._eval(it.args[0].value, env, depth) == ROWS)
+
     def _tests_shape(self, test) -> bool:
         for node in self._src.find(test, m.OneOf(m.Attribute(), m.Call())):
             if isinstance(node, cst.Attribute) and node.attr.value in ("ndim", "shape"):
@@ -629,8 +633,12 @@ softmax = Softmax()
                 if key != "__funcs__":
                     env[key] = a.get(key) if a.get(key) == b.get(key) else None
         elif isinstance(s, cst.For):
-            it = self._eval(s.iter, env, depth)
-            self._bind(s.target, ROW if it == ROWS else CONST if it in (CONST, STAT) else None, env)
+            if self._enumerates_rows(s.iter, env, depth) and isinstance(s.target, cst.Tuple) and len(s.target.elements) == 2:
+                self._bind(s.target.elements[0].value, CONST, env)  # for i, row in enumerate(Z)
+                self._bind(s.target.elements[1].value, ROW, env)
+            else:
+                it = self._eval(s.iter, env, depth)
+                self._bind(s.target, ROW if it == ROWS else CONST if it in (CONST, STAT) else None, env)
             self._block(s.body.body, env, returns, depth)
             self._block(s.body.body, env, returns, depth)  # a second pass sees loop-carried names
         elif isinstance(s, cst.While):
@@ -953,7 +961,7 @@ softmax = Softmax()
                 return CONST
             if base == CONST and all(self._eval(a, env, depth) == CONST for a in args):
                 return CONST
-            self._lose(f"the method call `{_code(call)[:40]}`", call)
+            self._lose(f"the {'call' if base == CONST else 'method call'} `{_code(func)[:40]}(...)`", call)
             return None
         if isinstance(func, cst.Name):
             local = env.get("__funcs__", {}).get(short)

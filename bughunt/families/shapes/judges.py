@@ -156,8 +156,8 @@ class LinearRegressionGrader(ShapesGrader):
                 for fn, peak in zip(o["peak_names"], np.ravel(o["peaks"])):
                     if fn in N.values() and not (peak < 0.9 * n * n):
                         pairs.add(fn, f"found `{fn}` holding {peak / 1e6:.1f} MB at once {where}, while the data takes "
-                                      f"{(X.nbytes + y.nbytes) / 1e6:.2f} MB: that is the size of an array with one entry "
-                                      "for every pair of rows")
+                                      f"{(X.nbytes + y.nbytes) / 1e6:.2f} MB; an array with one entry for every pair of rows "
+                                      f"takes {n * n / 1e6:.0f} MB (as booleans) to {8 * n * n / 1e6:.0f} MB (as floats)")
             w_eval, b_eval = case["w_eval"], case["b_eval"]
             gw, gb = regression_gradients(X, y, w_eval, b_eval)
             err = self.error(o, "grad_error")
