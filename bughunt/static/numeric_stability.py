@@ -365,14 +365,10 @@ class _Interp:
                 code, c, flip = self._code(right), cl, True
             else:
                 return frozenset(out)
-            kind = None
-            if isinstance(op, (cst.GreaterThan, cst.GreaterThanEqual)):
-                kind = "ge"
-            elif isinstance(op, (cst.LessThan, cst.LessThanEqual)):
-                kind = "le"
+            kind = {cst.GreaterThan: "gt", cst.GreaterThanEqual: "ge", cst.LessThan: "lt", cst.LessThanEqual: "le"}.get(type(op))
             if kind:
                 if flip:
-                    kind = "le" if kind == "ge" else "ge"
+                    kind = _SWAP[kind]
                 out.add(f"cmp|{code}|{kind}|{c!r}")
         return frozenset(out)
 
@@ -384,7 +380,7 @@ class _Interp:
         for x in cmps:
             _, code, kind, c = x.split("|", 3)
             if not positive:
-                kind = "le" if kind == "ge" else "ge"
+                kind = _NEGATE[kind]
             c = float(c)
             env["#" + code] = (_cmp_tags(kind, c) | env.get("#" + code, (NONE, None))[0], None)
         return env
@@ -514,6 +510,9 @@ class _Interp:
         arg_tags = [self.tags(a, env) for a in args]
         kw_tags = {k: self.tags(v, env) for k, v in kw.items()}
         first = arg_tags[0] if arg_tags else NONE
+        if "where" in kw and args:
+            # np.log(P, where=P > 0, out=...): evaluated only where the condition holds
+            first = self._refine_value(args[0], first, kw_tags["where"], True) | Q
 
         if names & EXP_FUNCS:
             self._record("exp", e, first)
@@ -738,7 +737,7 @@ class _Interp:
                 _, c_code, kind, c = x.split("|", 3)
                 if c_code == code:
                     if not positive:
-                        kind = "le" if kind == "ge" else "ge"
+                        kind = _NEGATE[kind]
                     out |= _cmp_tags(kind, float(c))
         return frozenset(out)
 
@@ -855,7 +854,7 @@ class _Interp:
                     _, code, kind, c = x.split("|", 3)
                     if code == base.value:
                         c = float(c)
-                        if kind == "ge":  # values above c replaced by const: at most max(c, const)
+                        if kind in ("gt", "ge"):  # values above c replaced by const: at most max(c, const)
                             new.add("upper")
                             if max(c, const) < 1:
                                 new.add("lt1")
@@ -1040,25 +1039,30 @@ class _ClassNew:
         self.node = None
 
 
+_SWAP = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}  # operands swapped
+_NEGATE = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}  # condition false
+
+
 def _cmp_tags(kind: str, c: float) -> Tags:
-    if kind == "ge":
+    """What `x <kind> c` proves about x (strict comparisons with 0 prove x > 0)."""
+    if kind in ("gt", "ge"):
         out = {"lower"}
-        if c > 0:
+        if c > 0 or (kind == "gt" and c >= 0):
             out |= {"pos", "nonneg"}
         elif c >= 0:
             out.add("nonneg")
-        if c > -1:
+        if c > -1 or (kind == "gt" and c >= -1):
             out.add("gtm1")
     else:
         out = {"upper"}
-        if c < 1:
+        if c < 1 or (kind == "lt" and c <= 1):
             out.add("lt1")
     return frozenset(out)
 
 
 def _flip(x: str) -> str:
     _, code, kind, c = x.split("|", 3)
-    return f"cmp|{code}|{'le' if kind == 'ge' else 'ge'}|{c}"
+    return f"cmp|{code}|{_NEGATE[kind]}|{c}"
 
 
 def _join(a: Tags, b: Tags) -> Tags:

@@ -86,13 +86,22 @@ def _event_phrase(kind: str) -> str:
     return {"overflow": "an overflow", "divide by zero": "a division by zero", "invalid value": "an invalid value (nan)"}[kind]
 
 
-def no_fp_events(exercise, results, group, name, should, cause, function=None, root_cause=True) -> Check:
+#: what each floating-point event usually means, worded so that it is never false
+CAUSES = {
+    "overflow": "A value grew beyond what a float64 can hold; exp most likely still receives an argument that can grow without bound",
+    "divide by zero": "numpy reports log(0) as a division by zero, so log most likely still receives an exact 0",
+    "invalid value": "A nan was produced, for example by inf / inf, 0 * log(0) or a mean over an empty selection",
+}
+
+
+def no_fp_events(exercise, results, group, name, should, function=None, root_cause=True) -> Check:
     """Fails when any case reported a floating-point event in `group`; points at the
     student's line where the event happened."""
     for r in results:
         events = fp_events(r.obs.get(f"events_{group}", ()))
         if events:
             kind, line = events[0]
+            cause = CAUSES[kind]
             where = f" at line {line}" if line else ""
             return Check(
                 name, "runtime", False,
