@@ -492,7 +492,10 @@ class _Frame:
             whole = self.expr(s.target.value)
             part = self.expr(s.target)
             new = self.binop(op, part, rhs)
-            idx_labels = self.expr(s.target.slice[0].slice.value).flat().labels if isinstance(s.target.slice[0].slice, cst.Index) else frozenset()
+            idx_labels = frozenset()
+            for el in s.target.slice:
+                if isinstance(el.slice, cst.Index):
+                    idx_labels |= self.expr(el.slice.value).flat().labels
             w = whole.flat()
             if (op in ("Subtract", "Add") and TARGET in idx_labels and PARAM in w.labels and TARGET not in w.labels
                     and w.sign == 0 and rhs.flat().sign == 0 and not rhs.flat().labels):
