@@ -87,6 +87,14 @@ class ShapesGrader(Grader):
         return Check(name, "runtime", True, ok_text, root_cause=root, function=function)
 
     @staticmethod
+    def losses_problem(losses: np.ndarray, epochs: int) -> str | None:
+        """Why `losses` is not one finite loss per epoch, or None."""
+        finite = bool(np.all(np.isfinite(losses)))
+        if len(losses) == epochs and finite:
+            return None
+        return f"found {len(losses)} losses{'' if finite else ' (not all finite)'} for {epochs} epochs"
+
+    @staticmethod
     def error(o: dict, key: str) -> str | None:
         value = o.get(key)
         return value if isinstance(value, str) and value else None
@@ -211,9 +219,9 @@ class LinearRegressionGrader(ShapesGrader):
                     what = f"the bias at {a} where gradient descent reaches {b}"
                 fit.add(N["fit"], f"found {what} (lr={case['lr']}, {case['epochs']} epochs from zero) {where}")
             losses = o["losses"]
-            if len(losses) != case["epochs"] or not np.all(np.isfinite(losses)):
-                train.add(N["fit"], f"found {len(losses)} losses (not all finite) for {case['epochs']} epochs {where}"
-                          if len(losses) == case["epochs"] else f"found {len(losses)} losses for {case['epochs']} epochs {where}")
+            problem = self.losses_problem(losses, case["epochs"])
+            if problem:
+                train.add(N["fit"], f"{problem} {where}")
             elif case["train_check"] and not (losses[-1] <= self.TRAINED_SHARE * np.var(y)):
                 train.add(N["fit"], f"found a final loss of {losses[-1]:.4g} against a target variance of {np.var(y):.4g} {where} "
                                     "(predicting the mean gives the variance)")
@@ -338,9 +346,9 @@ class TwoLayerGrader(ShapesGrader):
                     train.add(N["train"], f"found {', '.join(bad)} away from where gradient descent with lr={case['lr']} for "
                                           f"{case['epochs']} epochs from `{N['init']}`'s starting values ends {where}")
             losses = o["losses"]
-            if len(losses) != case["epochs"] or not np.all(np.isfinite(losses)):
-                loss.add(N["train"], f"found {len(losses)} losses{'' if np.all(np.isfinite(losses)) else ' (not all finite)'} "
-                                     f"for {case['epochs']} epochs {where}")
+            problem = self.losses_problem(losses, case["epochs"])
+            if problem:
+                loss.add(N["train"], f"{problem} {where}")
             elif not (losses[-1] <= self.LOSS_DROP * losses[0]):
                 loss.add(N["train"], f"found the loss going from {losses[0]:.4g} to {losses[-1]:.4g} {where}")
         return [
@@ -463,9 +471,9 @@ class SoftmaxRegressionGrader(ShapesGrader):
                 ft.add(N["fit"], f"found W and b away from where gradient descent from zero with lr={case['lr']} for "
                                  f"{case['epochs']} epochs ends {where}")
             losses = o["losses"]
-            if len(losses) != case["epochs"] or not np.all(np.isfinite(losses)):
-                tr.add(N["fit"], f"found {len(losses)} losses{'' if np.all(np.isfinite(losses)) else ' (not all finite)'} for "
-                                 f"{case['epochs']} epochs {where}")
+            problem = self.losses_problem(losses, case["epochs"])
+            if problem:
+                tr.add(N["fit"], f"{problem} {where}")
             elif not (losses[-1] <= self.TRAINED_SHARE * np.log(k)):
                 tr.add(N["fit"], f"found the loss going from {losses[0]:.4g} to {losses[-1]:.4g} (guessing uniformly gives "
                                  f"{np.log(k):.4g}) {where}")
