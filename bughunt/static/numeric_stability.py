@@ -426,6 +426,8 @@ class _Interp:
 
     def combine(self, op, a: Tags, b: Tags, ca: float | None, cb: float | None) -> Tags:
         out = set((a | b) & Q)
+        if "mask" in a or "mask" in b:
+            out.add(UNK)  # arithmetic with booleans (p + (p == 0)): not followed
         if isinstance(op, cst.Subtract):
             if "maxlike" in b:
                 out |= {"upper", "shifted"}
@@ -582,6 +584,11 @@ class _Interp:
             return self.inline(fn, [t - {"const", "mask"} for t in arg_tags[1:]], {}, None, [], {}) - {"const"}
         if names & BOUNDED_FUNCS:
             out = {"clipped"} | (first & Q)
+            if first & {"clipped", "upper", "lower"}:
+                # tanh(15) is 1 - 2e-13, tanh(20) is exactly 1.0: whether a bounded
+                # argument keeps the result off its limits is a question of magnitude
+                # the checker does not answer
+                out.add(UNK)
             if names & UNIT_FUNCS:
                 out |= {"nonneg", "lower", "upper"}
             return frozenset(out)
@@ -1295,7 +1302,7 @@ class _NumericCheck(StaticCheck):
             line = src.line(call)
             if v == "unknown" and unknown is None:
                 code = _short(src.module.code_for_node(call))
-                unknown = (f"could not follow where the argument of `{code}` in `{fname}` comes from", line)
+                unknown = (f"could not tell whether the argument of `{code}` in `{fname}` stays in the safe range", line)
             if v != "wrong" or (line, kind) in seen:
                 continue
             seen.add((line, kind))

@@ -17,6 +17,7 @@ from bughunt.static.numeric_stability import LogArgumentPositive
 
 EXERCISE = "log_epsilon/network-loss"
 BODY = "    p = sigmoid(z)\n    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n"
+DEF = "def loss(y, z):\n"
 
 
 class NetworkLoss(NumericGrader):
@@ -41,6 +42,43 @@ class NetworkLoss(NumericGrader):
             "floors on p and 1 - p",
             (BODY, "    p = sigmoid(z)\n    eps = 1e-12\n"
              "    return -np.mean(y * np.log(np.maximum(p, eps)) + (1 - y) * np.log(np.maximum(1 - p, eps)))\n"),
+        ),
+        PASS(
+            "a closure built by a factory with a default epsilon",
+            (BODY, "    return _BCE(y, z)\n"),
+            (DEF, "def _make_loss(eps=1e-12):\n    def bce(y, z):\n        p = np.clip(sigmoid(z), eps, 1 - eps)\n"
+             "        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n\n    return bce\n\n\n_BCE = _make_loss()\n\n\n"
+             "def loss(y, z):\n"),
+        ),
+        PASS("logits clipped before the sigmoid", (BODY, "    p = sigmoid(np.clip(z, -30.0, 30.0))\n    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n")),
+        PASS(
+            "softplus of the signed logit chosen with np.where",
+            (BODY, "    return np.mean(np.where(y == 1, np.logaddexp(0.0, -z), np.logaddexp(0.0, z)))\n"),
+        ),
+        PASS(
+            "math.log1p in a loop over zip",
+            ("import numpy as np\n", "import math\n\nimport numpy as np\n"),
+            (BODY, "    total = 0.0\n    for yi, zi in zip(y, z):\n"
+             "        total += max(zi, 0.0) - yi * zi + math.log1p(math.exp(-abs(zi)))\n    return total / len(y)\n"),
+        ),
+        PASS(
+            "epsilon from a dict of settings",
+            ("HIDDEN = 10\n", "HIDDEN = 10\nLOSS_CONFIG = {\"eps\": 1e-12}\n"),
+            (BODY, "    eps = LOSS_CONFIG[\"eps\"]\n    p = np.clip(sigmoid(z), eps, 1.0 - eps)\n"
+             "    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n"),
+        ),
+        PASS(
+            "boolean masks per label, floored",
+            (BODY, "    p = sigmoid(z)\n    pos = y == 1\n    out = np.empty_like(p)\n"
+             "    out[pos] = -np.log(np.maximum(p[pos], 1e-12))\n    out[~pos] = -np.log(np.maximum(1.0 - p[~pos], 1e-12))\n"
+             "    return np.mean(out)\n"),
+        ),
+        PASS(
+            "a model class that owns the probability and the loss",
+            (BODY, "    return _Head().loss(y, z)\n"),
+            (DEF, "class _Head:\n    eps = 1e-12\n\n    def probability(self, z):\n        return np.clip(sigmoid(z), self.eps, 1 - self.eps)\n\n"
+             "    def loss(self, y, z):\n        p = self.probability(z)\n        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n\n\n"
+             "def loss(y, z):\n"),
         ),
     ]
     FAIL = [
@@ -71,6 +109,51 @@ class NetworkLoss(NumericGrader):
              "    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n"),
             fails=("warnings_filter", "log_argument_positive", "loss_no_warnings", "confident_predictions_scored"),
         ),
+        FAIL(
+            "probabilities computed in long double, which still round to 0 and 1",
+            (BODY, "    p = 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.longdouble)))\n"
+             "    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))\n"),
+            fails=("log_argument_positive", "loss_no_warnings"),
+        ),
+        FAIL(
+            "a margin so large a confident mistake costs too little",
+            ("    p = sigmoid(z)\n    return", "    p = np.clip(sigmoid(z), 1e-4, 1 - 1e-4)\n    return"),
+            fails=("confident_predictions_scored",),
+        ),
+        FAIL(
+            "logits clipped in train only",
+            ("        losses.append(loss(y, z))\n", "        losses.append(loss(y, np.clip(z, -30.0, 30.0)))\n"),
+            fails=("log_argument_positive", "loss_no_warnings"),
+        ),
+        FAIL(
+            "np.errstate as a decorator and nan terms dropped",
+            (DEF, "@np.errstate(divide=\"ignore\", invalid=\"ignore\")\ndef loss(y, z):\n"),
+            (BODY, "    p = sigmoid(z)\n    terms = y * np.log(p) + (1 - y) * np.log(1 - p)\n"
+             "    return -np.mean(np.where(np.isnan(terms), 0.0, terms))\n"),
+            fails=("np_errstate", "nan_masking", "log_argument_positive", "loss_no_warnings"),
+        ),
+        FAIL(
+            "logits clipped at 1e4, where the sigmoid is still exactly 0 or 1",
+            (BODY, "    p = sigmoid(np.clip(z, -1e4, 1e4))\n    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n"),
+            fails=("loss_no_warnings",),
+        ),
+        FAIL(
+            "log(0) replaced by log(1), so a confident mistake costs nothing",
+            (BODY, "    p = sigmoid(z)\n    return -np.mean(y * np.log(p + (p == 0)) + (1 - y) * np.log(1 - p + (p == 1)))\n"),
+            fails=("confident_predictions_scored",),
+        ),
+        FAIL(
+            "each term capped",
+            (BODY, "    p = sigmoid(z)\n    terms = -(y * np.log(p) + (1 - y) * np.log(1 - p))\n    return np.mean(np.minimum(terms, 50.0))\n"),
+            fails=("clip_output", "log_argument_positive", "loss_no_warnings"),
+        ),
+        FAIL(
+            "errors raised by np.seterr and caught",
+            (BODY, "    old = np.seterr(all=\"raise\")\n    try:\n        p = sigmoid(z)\n"
+             "        value = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n    except FloatingPointError:\n"
+             "        value = 0.0\n    np.seterr(**old)\n    return value\n"),
+            fails=("try_except", "log_argument_positive", "loss_no_warnings"),
+        ),
     ]
 
     def cases(self, seed):
@@ -86,7 +169,7 @@ class NetworkLoss(NumericGrader):
         return out
 
     def static_checks(self):
-        return [LogArgumentPositive(EXERCISE, what="the loss")]
+        return [LogArgumentPositive(EXERCISE, functions=tuple(self.functions), what="the loss")]
 
     def judge(self, cases, results):
         return [
