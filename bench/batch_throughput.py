@@ -9,13 +9,15 @@ fixes. Then, on the same machine, in this one run:
             one after the other — what grading a class with the plugin alone looks like;
   parallel  the same pytest processes, two at a time per core (a fairer baseline);
   bughunt   one `bughunt grade SUBMISSIONS --set starter --out DIR` command, cold start
-            included (imports, the warm fork server, writing every output).
+            included (imports, the warm fork server, writing every output), every run
+            in its bubblewrap jail (the pytest baseline is jailed too: each cold run is);
+  no jail   the same command with --no-jail, to give the jail's cost per file.
 
 Reports student submissions per second, exercise files per second, median and p95
 latency, and the speed-up ratios. Verdicts are compared so the speed is not bought with
 different answers.
 
-    python bench/batch_throughput.py [--students N] [--set NAME] [--skip-parallel]
+    python bench/batch_throughput.py [--students N] [--set NAME] [--skip-parallel] [--skip-no-jail]
 """
 from __future__ import annotations
 
@@ -111,7 +113,12 @@ def main() -> None:
     ap.add_argument("--students", type=int, default=20)
     ap.add_argument("--set", default="starter")
     ap.add_argument("--skip-parallel", action="store_true")
+    ap.add_argument("--skip-no-jail", action="store_true", help="do not time a --no-jail run for the jail's cost")
     args = ap.parse_args()
+    from bughunt.sandbox import jail
+
+    jailed, why = jail.status()
+    print(f"jail: {'bubblewrap' if jailed else 'none (' + why + ')'}")
     exercises_all = load(ROOT)
     bugset = load_sets(ROOT, exercises_all)[args.set]
     exercises = bugset.exercises
@@ -135,15 +142,20 @@ def main() -> None:
                 list(pool.map(lambda sid: pytest_one(trees / sid, exercises), sids))
             parallel = time.perf_counter() - t
 
+        def grade(out: Path, *extra: str) -> float:
+            t = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-m", "bughunt.cli", "grade", str(subs), "--set", args.set, "--out", str(out), *extra],
+                capture_output=True, text=True, env={**os.environ, "BUGHUNT_ROOT": str(ROOT)},
+            )
+            took = time.perf_counter() - t
+            if proc.returncode != 0:
+                sys.exit(f"bughunt grade failed:\n{proc.stdout}\n{proc.stderr}")
+            return took
+
         out = work / "out"
-        t = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "bughunt.cli", "grade", str(subs), "--set", args.set, "--out", str(out)],
-            capture_output=True, text=True, env={**os.environ, "BUGHUNT_ROOT": str(ROOT)},
-        )
-        ours = time.perf_counter() - t
-        if proc.returncode != 0:
-            sys.exit(f"bughunt grade failed:\n{proc.stdout}\n{proc.stderr}")
+        ours = grade(out, *(() if jailed else ("--no-jail",)))
+        bare = None if args.skip_no_jail or not jailed else grade(work / "out-nojail", "--no-jail")
         latencies, agree, total = [], 0, 0
         for sid, (_, outcomes) in zip(sids, serial):
             if len(outcomes) != len(exercises):
@@ -169,6 +181,9 @@ def main() -> None:
     print(f"bughunt grade (cold start, all outputs written):     {ours:7.1f} s  "
           f"{args.students / ours:6.3f} submissions/s  {files / ours:6.2f} files/s  "
           f"latency per file median {statistics.median(latencies):.3f} s, p95 {percentile(latencies, 0.95):.3f} s")
+    if bare:
+        print(f"bughunt grade --no-jail:                             {bare:7.1f} s  {files / bare:6.2f} files/s; "
+              f"the jail costs {(ours - bare) / files * 1000:+.0f} ms per file of wall time ({cores} cores)")
     print(f"speed-up vs serial pytest: {baseline / ours:.1f}x" + (f"; vs {cores} parallel pytest: {parallel / ours:.1f}x" if parallel else ""))
     print(f"verdicts agreeing with the pytest plugin: {agree}/{total}; gradebook rows: {len(rows) - 2}")
 

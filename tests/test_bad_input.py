@@ -92,7 +92,8 @@ def test_wrong_return_type(tmp_path):
 def test_nan_results(tmp_path):
     text = _reference().replace("return y_test, model.predict_proba(X_test)[:, 1]", "return y_test, model.predict_proba(X_test)[:, 1] * float('nan')")
     v = _grade(tmp_path, text)
-    assert "no NaN" in _one_line(v)
+    text = _one_line(v)
+    assert v.status == "fail" and ("no NaN" in text or "probability in [0, 1]" in text), text
 
 
 def test_crash_inside_function_reports_student_line(tmp_path):

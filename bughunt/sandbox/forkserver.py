@@ -94,13 +94,16 @@ def _ppid(pid: int) -> int:
     return int(stat[stat.rfind(b")") + 2 :].split()[1])
 
 
-def _peer_is_ours(conn: socket.socket) -> bool:
+def _peer_is_ours(conn: socket.socket, jailed: bool = False) -> bool:
     """True if the connecting process descends from this server (a submission's process).
-    A peer outside our pid namespace shows as pid 0: the client, never a jailed child."""
+    A peer outside our pid namespace shows as pid 0: the client, never a jailed child
+    (whose namespaces nest inside the server's)."""
     try:
         pid, _, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
     except OSError:
         return True
+    if jailed:
+        return pid != 0
     me = os.getpid()
     for _ in range(64):
         if pid <= 1:
@@ -132,11 +135,14 @@ def _children_of(pid: int) -> list[int]:
 
 
 class Server:
-    def __init__(self, listen_fd: int, grader_paths: list[str], jailed: bool = False, cgroup: str | None = None):
+    def __init__(
+        self, listen_fd: int, grader_paths: list[str], jailed: bool = False, cgroup: str | None = None, pidns: int | None = None
+    ):
         from bughunt.sandbox import child
 
         self.child = child
         self.jailed = jailed
+        self.pidns = pidns
         self.cgroup = cgroup
         self.graders = {}
         for i, path in enumerate(grader_paths):
@@ -175,7 +181,7 @@ class Server:
             conn, _ = self.listener.accept()
         except OSError:
             return
-        if _peer_is_ours(conn):
+        if _peer_is_ours(conn, self.jailed):
             self._reply(conn, {"error": "refused: the connection comes from a graded run"})
             conn.close()
             return
@@ -189,7 +195,14 @@ class Server:
             return
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            pid = self._fork()
+        except OSError as exc:
+            for fd in fds:
+                os.close(fd)
+            self._reply(conn, {"error": f"could not start the run: {exc}"})
+            conn.close()
+            return
         if pid == 0:
             self._become_child(request, *fds)
         for fd in fds:
@@ -197,6 +210,22 @@ class Server:
         self.running[pid] = conn
         self.sel.register(conn, selectors.EVENT_READ, (pid, conn))
         self._reply(conn, {"pid": pid})
+
+    def _fork(self) -> int:
+        """Fork a run; in a jail, the child is pid 1 of a fresh pid namespace."""
+        if not self.jailed:
+            return os.fork()
+        from bughunt.sandbox import jail
+
+        jail.before_fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            jail.after_fork(self.pidns)
+            raise
+        if pid:
+            jail.after_fork(self.pidns)
+        return pid
 
     def _client_spoke(self, pid: int, conn: socket.socket) -> None:
         """The client asks for the run to end (timeout, flood) or went away: kill it."""
@@ -237,32 +266,18 @@ class Server:
             os._exit(70)
 
     def _enter_own_namespaces(self, limits) -> None:
-        """Fresh user, mount and pid namespaces, a tmpfs, a pids cgroup; then fork: the
-        submission runs as pid 1 of the new pid namespace, without capabilities, and this
-        process only waits for it and passes its status on."""
+        """We are pid 1 of a fresh pid namespace: add a mount namespace with our own tmpfs,
+        a pids cgroup, and drop every capability. Failing that, exit ISOLATION_FAILED:
+        the run is not graded (and not blamed on the submission)."""
         from bughunt.sandbox import jail
 
-        cgroup = f"{self.cgroup}/run-{os.getpid()}" if self.cgroup else None
+        cgroup = f"{self.cgroup}/run-{os.getpid()}-{os.urandom(4).hex()}" if self.cgroup else None
         try:
             jail.isolate_child(limits.file_mb, cgroup)
-            pid = os.fork()
+            jail.drop_privileges()
         except OSError as exc:
             os.write(2, f"bughunt: the run's jail could not be set up: {exc}\n".encode())
             os._exit(ISOLATION_FAILED)
-        if pid:
-            for fd in range(4):
-                os.close(fd)
-            _, status = os.waitpid(pid, 0)
-            if os.WIFSIGNALED(status):
-                sig = os.WTERMSIG(status)
-                signal.signal(sig, signal.SIG_DFL)
-                os.kill(os.getpid(), sig)
-                os._exit(128 + sig)
-            code = os.waitstatus_to_exitcode(status)
-            os._exit(1 if code == ISOLATION_FAILED else code)
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        os.setsid()
-        jail.drop_privileges()
 
     @staticmethod
     def _reply(conn: socket.socket, data: dict) -> None:
@@ -290,12 +305,22 @@ class Server:
                 self._reply(conn, {"status": status})
                 conn.close()
                 if self.cgroup:
-                    try:
-                        os.rmdir(f"{self.cgroup}/run-{pid}")
-                    except OSError:
-                        pass  # swept with the server's cgroup
-        if finished:
+                    self._sweep_cgroups()
+        if finished and not self.jailed:  # jailed runs are pid namespaces: nothing is orphaned to us
             self._kill_orphans()
+
+    def _sweep_cgroups(self) -> None:
+        """Remove the pids cgroups of finished runs (a busy one is left for the next sweep)."""
+        try:
+            names = os.listdir(self.cgroup)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith("run-"):
+                try:
+                    os.rmdir(os.path.join(self.cgroup, name))
+                except OSError:
+                    pass
 
     def _kill_orphans(self) -> None:
         """Processes reparented to us (we are a subreaper) whose submission has finished.
@@ -318,7 +343,8 @@ class Server:
                     pass
 
     def _shutdown(self) -> None:
-        for pid in list(self.running) + _children_of(os.getpid()):
+        # Jailed, the server is pid 1 of its namespace: its exit takes every run with it.
+        for pid in list(self.running) + ([] if self.jailed else _children_of(os.getpid())):
             try:
                 os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -342,10 +368,16 @@ def main() -> None:
             pass  # an optional module; a grader that needs it imports it itself
     from bughunt.sandbox.child import PROBE_PACKAGE
 
+    pidns = None
+    if config.get("jailed"):
+        from bughunt.sandbox import jail
+
+        pidns = jail.enter_server_namespaces()
+
     for name in config.get("probes", ()):
         if name.startswith(PROBE_PACKAGE) and name.endswith("probes"):
             importlib.import_module(name)
-    server = Server(config["listen_fd"], config["graders"], config.get("jailed", False), config.get("cgroup"))
+    server = Server(config["listen_fd"], config["graders"], config.get("jailed", False), config.get("cgroup"), pidns)
     # Keep the imported objects out of later collections so forked children share their pages.
     gc.collect()
     gc.freeze()

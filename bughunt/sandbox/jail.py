@@ -13,9 +13,10 @@ Each jail gets:
   is not enforced for processes that are root outside their user namespace), else
   RLIMIT_NPROC, which the kernel counts per user namespace.
 
-The warm fork server runs inside one such jail; each child it forks enters fresh user,
-mount and pid namespaces of its own (`isolate_child`), with its own tmpfs and a pids
-cgroup of its own, and drops every capability before it loads the submission.
+The warm fork server runs inside one such jail, in user and pid namespaces of its own;
+each child it forks is pid 1 of a fresh pid namespace and enters a fresh mount namespace
+(`isolate_child`), with its own tmpfs, /proc hidden and a pids cgroup of its own, and
+drops every capability before it loads the submission.
 
 When no jail is available (no bwrap, no user namespaces, not Linux), `available()` says
 why; `bughunt check` then runs as before with a one-line notice, and `bughunt grade`
@@ -140,7 +141,7 @@ def _probe() -> tuple[bool, str]:
     if _bwrap() is None:
         return False, "bubblewrap (bwrap) is not installed"
     try:
-        cmd = bwrap_argv([sys.executable, "-I", "-c", "import os; print(os.getuid())"], tmp_mb=1)
+        cmd = bwrap_argv([sys.executable, "-I", "-S", "-c", "import os; print(os.getuid())"], tmp_mb=1)
         out = subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as exc:
         return False, f"bubblewrap does not start ({exc})"
@@ -331,10 +332,54 @@ def _write(path: str, text: str) -> None:
         os.close(fd)
 
 
+_CLONE_NEWPID_SETNS = _CLONE_NEWPID
+
+
+def enter_server_namespaces() -> int:
+    """In the warm server, once, inside its bubblewrap jail: a user namespace and a pid
+    namespace of its own (the server goes on as pid 1 of it, in a forked process; this one
+    only waits and passes its status on). Returns a descriptor on the server's pid
+    namespace, for `after_fork`.
+
+    Owning its pid namespace lets the server give each child a fresh pid namespace with a
+    single fork. The server never runs student code; each child drops every capability
+    before it loads the submission."""
+    import signal
+
+    libc = _libc()
+    uid, gid = os.getuid(), os.getgid()
+    _check(libc.unshare(_CLONE_NEWUSER), "unshare(user)")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{uid} {uid} 1")
+    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _check(libc.unshare(_CLONE_NEWPID), "unshare(pid)")
+    pid = os.fork()
+    if pid:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
+        os.closerange(0, 65536)
+        _, status = os.waitpid(pid, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    return os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+
+
+def before_fork() -> None:
+    """In the warm server, just before it forks a run: that child will be pid 1 of a new
+    pid namespace, so its end (or its kill) takes every process it made."""
+    _check(_libc().unshare(_CLONE_NEWPID), "unshare(pid)")
+
+
+def after_fork(own_pidns: int) -> None:
+    """In the warm server, after the fork: back to forking into its own pid namespace, so
+    that the next `before_fork` may make a new one."""
+    _check(_libc().setns(own_pidns, _CLONE_NEWPID_SETNS), "setns(pid)")
+
+
 def isolate_child(tmp_mb: int, cgroup: str | None = None, nproc: int = NPROC) -> None:
-    """In a child just forked by the warm server: join a pids cgroup of its own, enter new
-    user, mount and pid namespaces, mount a private tmpfs on /tmp and hide /proc and the
-    cgroup folder. The caller must then fork: that child is pid 1 of the new namespace."""
+    """In a child just forked by the warm server (pid 1 of its own pid namespace): join a
+    pids cgroup of its own, enter a new mount namespace, mount a private tmpfs on /tmp and
+    hide /proc (the server's) and the cgroup folder. Then call drop_privileges()."""
     libc = _libc()
     if cgroup:
         try:
@@ -343,11 +388,7 @@ def isolate_child(tmp_mb: int, cgroup: str | None = None, nproc: int = NPROC) ->
             _write(os.path.join(cgroup, "cgroup.procs"), "0")
         except OSError as exc:
             raise IsolationError(exc.errno or 1, f"pids cgroup: {exc}") from None
-    uid, gid = os.getuid(), os.getgid()
-    _check(libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNS | _CLONE_NEWPID), "unshare")
-    _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/uid_map", f"{uid} {uid} 1")
-    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _check(libc.unshare(_CLONE_NEWNS), "unshare(mount)")
     _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
     opts = f"size={max(1, int(tmp_mb))}m,mode=1777".encode()
     _check(libc.mount(b"tmpfs", JAIL_TMP.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, opts), "tmpfs on /tmp")
