@@ -21,6 +21,7 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -325,7 +326,60 @@ def grade_file(ex: Exercise, file: Path, runner=None, shown: str | None = None):
 def _grade(ex: Exercise, path: Path, shown: str, runner):
     from .grading import grade
 
-    return grade(ex, path, runner=runner, display=shown)
+    return grade(ex, path, runner=runner or _cold_runner(ex), display=shown)
+
+
+_LAZY_IMPORT = None
+
+
+def _judge_imports(grader) -> list[str]:
+    """Modules the grader's judges import lazily (scipy.special for the numeric family):
+    found by reading the family's judge modules for indented `from scipy... import` lines."""
+    global _LAZY_IMPORT
+    import re
+    import sys
+
+    if _LAZY_IMPORT is None:
+        _LAZY_IMPORT = re.compile(r"^[ \t]+(?:from|import)[ \t]+((?:scipy|sklearn)(?:\.\w+)*)", re.M)
+    names: set[str] = set()
+    for cls in type(grader).__mro__:
+        mod = sys.modules.get(cls.__module__)
+        if mod is None or not cls.__module__.startswith("bughunt.families."):
+            continue
+        try:
+            text = Path(mod.__file__).read_text(encoding="utf-8")
+        except (OSError, TypeError):
+            continue
+        names.update(_LAZY_IMPORT.findall(text))
+    return sorted(names)
+
+
+def _cold_runner(ex: Exercise):
+    """The cold sandbox, plus: while the child runs, import what the judge will need
+    (a daemon thread), so that this import is not paid after the child returns."""
+    from .sandbox import run_probe
+
+    def runner(grader_path, student_path, limits, seed=None):
+        try:
+            from .grader import load_grader
+
+            wanted = _judge_imports(load_grader(grader_path))
+        except Exception:
+            wanted = []
+        if wanted:
+            import importlib
+
+            def warm():
+                for name in wanted:
+                    try:
+                        importlib.import_module(name)
+                    except Exception:
+                        pass
+
+            threading.Thread(target=warm, daemon=True).start()
+        return run_probe(grader_path, student_path, limits, seed=seed)
+
+    return runner
 
 
 def grade_many(items, jobs: int | None = None, on_done=None, runner=None) -> list:
