@@ -305,3 +305,20 @@ def test_check_without_a_jail_runs_with_a_one_line_notice(tmp_path):
     assert done.returncode == 1, done.stderr  # the shipped file fails, as before
     notices = [line for line in done.stderr.splitlines() if "without a jail" in line]
     assert len(notices) == 1
+
+
+@needs_jail
+def test_a_grader_changed_mid_batch_leaves_no_row_missing(tmp_path, monkeypatch):
+    """Fingerprints are taken before any code runs; a grader file that changes afterwards
+    (the jail stops a submission from doing it; an editor might) cannot blank a column."""
+    real = batch_run.fingerprint
+    changed = {"yes": False}
+    monkeypatch.setattr(batch_run, "fingerprint", lambda *a: real(*a) + ("-changed" if changed["yes"] else ""))
+
+    def change():
+        changed["yes"] = True
+
+    _KillOnFirstPut(monkeypatch, change)
+    result = batch_run.grade_class(_bugset(tmp_path), _class(tmp_path, 2), tmp_path / "out", jobs=2)
+    statuses = [r.status for rep in result.reports for r in rep.results]
+    assert "missing" not in statuses and len(statuses) == 2 * len(IDS)

@@ -160,6 +160,9 @@ def grade_class(
     store = ResultStore(work / "results")
 
     tasks, reused = [], 0
+    # Fingerprints are taken once, before any code runs: a file changed mid-batch cannot
+    # make results already graded look stale (or missing) when the reports are assembled.
+    fps: dict[tuple[str, str], str] = {}
     for student in students:
         sub = by_key.get(student.id)
         for ex in bugset.exercises:
@@ -167,6 +170,7 @@ def grade_class(
             if file is None:
                 continue
             fp = fingerprint(ex, file, bugset.limits_for(ex))
+            fps[(student.id, ex.id)] = fp
             if store.get(student.id, ex.id, fp) is not None:
                 reused += 1
                 continue
@@ -178,7 +182,7 @@ def grade_class(
     failed: dict[tuple[str, str], dict] = {}
     latencies, restarts = _run(tasks, bugset, store, jobs, console, total, reused, jail, failed)
 
-    reports = assemble(bugset, students, by_key, store, roster is not None, failed)
+    reports = assemble(bugset, students, by_key, store, roster is not None, failed, fps)
     if not jail:
         for report in reports:
             report.notes.insert(0, NOT_ISOLATED_NOTE)
@@ -325,7 +329,13 @@ class _Loop:
 
 
 def assemble(
-    bugset: BugSet, students: list[Student], by_key: dict, store: ResultStore, roster_given: bool, failed: dict | None = None
+    bugset: BugSet,
+    students: list[Student],
+    by_key: dict,
+    store: ResultStore,
+    roster_given: bool,
+    failed: dict | None = None,
+    fps: dict | None = None,
 ) -> list[StudentReport]:
     from .shared import shared_answer_flags
 
@@ -336,7 +346,10 @@ def assemble(
         for entry in bugset.entries:
             ex = entry.exercise
             file = sub.files.get(ex.id) if sub else None
-            record = store.get(student.id, ex.id, fingerprint(ex, file, bugset.limits_for(ex))) if file else None
+            fp = (fps or {}).get((student.id, ex.id)) if file else None
+            if file and fp is None:
+                fp = fingerprint(ex, file, bugset.limits_for(ex))
+            record = store.get(student.id, ex.id, fp) if file else None
             if record is None and file is not None:
                 record = (failed or {}).get((student.id, ex.id))
             if record is None:
