@@ -312,3 +312,22 @@ def test_a_huge_or_malformed_reply_is_the_submissions_error(runner, tmp_path):
         os._exit(0)
     """))
     assert result.outcome not in ("ok", "internal"), result
+
+
+def test_check_a_broken_file_cannot_pass_by_editing_the_grader(tmp_path):
+    """`bughunt check` (grading.grade, cold): appending an always-pass grader is blocked,
+    so this and every later check of a broken file still fails."""
+    from bughunt.grading import grade
+
+    grader = EX.grader_path.resolve()
+    before = _digest(grader)
+    attack = _attack(tmp_path, f"""
+        try:
+            with open({str(grader)!r}, "a") as fh:
+                fh.write("\\nclass _P:\\n    def judge(self, *a):\\n        return []\\nGRADER = _P()\\n")
+        except OSError:
+            pass
+    """)
+    assert grade(EX, attack).status != "pass"
+    assert _digest(grader) == before
+    assert grade(EX, EX.path).status == "fail"
