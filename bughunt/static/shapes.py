@@ -39,6 +39,17 @@ def _params(fn: cst.FunctionDef) -> list[cst.Param]:
     return [*fn.params.posonly_params, *fn.params.params]
 
 
+def _library_names(src: Source, func: cst.CSTNode) -> set[str]:
+    """Qualified names of a called function, empty for a method on a computed value.
+
+    libcst names `np.exp(x).sum` "numpy.exp.sum": that is the `.sum` method of an array,
+    not a numpy function, so only plain dotted names (`np.exp`, `sp.special.softmax`) count."""
+    node = func
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return src.names(func) if isinstance(node, cst.Name) else set()
+
+
 def _code(node: cst.CSTNode) -> str:
     return cst.Module([]).code_for_node(node)
 
@@ -249,7 +260,7 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
             return None, "a product of arrays"
         if not isinstance(expr, cst.Call):
             return None, f"`{_code(expr)[:40]}` is not an array-creating call"
-        func, names = expr.func, src.names(expr.func)
+        func, names = expr.func, _library_names(src, expr.func)
         short = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         if "numpy.reshape" in names or (isinstance(func, cst.Attribute) and short == "reshape"):
             args = [a for a in expr.args if a.keyword is None or a.keyword.value in ("shape", "newshape")]
@@ -397,6 +408,7 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
 
 # orientation tags of an array inside the row-wise function
 ROWS, COLS, ROW, STAT, CONST, ROWLIST = "rows", "transposed", "row", "stat", "const", "rowlist"
+COLVEC, SELF = "column", "self"  # one column of the scores (1-D over the samples); a method's `self`
 # ROWS: 2-D, axis 0 = samples.  COLS: 2-D transposed, axis 0 = classes.  ROW: one row (1-D
 # over the classes).  STAT: per-row statistics (or any array that is not the scores).
 # CONST: a number, shape, index.  ROWLIST: a list of rows (np.array of it is ROWS).
@@ -475,6 +487,35 @@ def softmax(Z):
         """
 import numpy as np
 def softmax(Z):
+    return np.apply_along_axis(lambda r: np.exp(r) / np.exp(r).sum(axis=0), 1, Z)
+""",
+        """
+import numpy as np
+class RowSoftmax:
+    def __init__(self, axis=-1):
+        self.axis = axis
+    def __call__(self, Z):
+        E = np.exp(Z - Z.max(axis=self.axis, keepdims=True))
+        return E / E.sum(axis=self.axis, keepdims=True)
+softmax = RowSoftmax()
+""",
+        """
+import numpy as np
+def _normaliser(axis):
+    def normalise(E):
+        return E / E.sum(axis=axis, keepdims=True)
+    return normalise
+_rows = _normaliser(1)
+def softmax(Z):
+    return _rows(np.exp(Z - Z.max(axis=1, keepdims=True)))
+""",
+        """
+import numpy as np
+softmax = lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+""",
+        """
+import numpy as np
+def softmax(Z):
     if Z.ndim == 1:
         e = np.exp(Z - Z.max())
         return e / e.sum(axis=0)
@@ -517,12 +558,32 @@ def softmax(Z):
     E /= E.sum(axis=0)
     return E
 """,
+        """
+import numpy as np
+class Softmax:
+    def __call__(self, Z):
+        E = np.exp(Z)
+        return E / E.sum(axis=0)
+softmax = Softmax()
+""",
+        """
+import numpy as np
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True)).transpose()
+    return (E / E.sum(axis=1)).transpose()
+""",
+        """
+import numpy as np
+def softmax(Z):
+    return np.apply_along_axis(lambda c: np.exp(c) / np.exp(c).sum(), 0, Z)
+""",
     ]
     UNKNOWN = [
         """
 import numpy as np
 def softmax(Z):
-    return np.apply_along_axis(lambda r: np.exp(r) / np.exp(r).sum(axis=0), 1, Z)
+    E = np.exp(Z)
+    return E / np.einsum("ij->i", E)[:, None]
 """,
         """
 import numpy as np
@@ -533,11 +594,11 @@ def softmax(Z):
 """,
         """
 import numpy as np
-class Softmax:
-    def __call__(self, Z):
-        E = np.exp(Z)
-        return E / E.sum(axis=0)
-softmax = Softmax()
+import pandas as pd
+def softmax(Z):
+    df = pd.DataFrame(Z)
+    e = np.exp(df.sub(df.max(axis=1), axis=0))
+    return e.div(e.sum(axis=1), axis=0).to_numpy()
 """,
     ]
 
@@ -546,19 +607,14 @@ softmax = Softmax()
 
     # --- the walk ------------------------------------------------------------------------
     def assess(self, src: Source) -> Assessment:
-        fn = src.functions.get(self.function)
-        if fn is None:
-            return Assessment.unknown(f"`{self.function}` is not a plain module-level function")
-        self._src, self._findings, self._lost = src, [], None
-        params = _params(fn)
-        if not params:
-            return Assessment.unknown(f"`{self.function}` takes no scores argument", src.line(fn))
-        env = {p.name.value: None for p in params}
-        env[params[0].name.value] = ROWS
+        self._src, self._findings, self._lost, self._over_classes = src, [], None, 0
         try:
-            self._run(fn, env, depth=0)
+            callee = self._resolve(self.function, {}, 0)
+            if callee is None:
+                return Assessment.unknown(f"`{self.function}` is not a function, lambda, closure or callable instance the check can follow")
+            self._invoke(callee, [(None, ROWS, None)], callee[1], 0)
         except RecursionError:
-            self._lose("the code nests too deeply", fn)
+            self._lose("the code nests too deeply", None)
         if self._findings:
             seen, unique = set(), []
             for f in self._findings:
@@ -568,24 +624,45 @@ softmax = Softmax()
             return Assessment.wrong(unique)
         if self._lost:
             return Assessment.unknown(*self._lost)
+        if not self._over_classes:
+            return Assessment.unknown(f"no statistic over the classes of each row was found in `{self.function}`")
         return Assessment.right()
 
     def findings(self, src: Source) -> list[Finding]:
         return self.assess(src).findings
+
+    def passed_message(self) -> str:
+        return (f"`{self.function}` takes its statistics over the classes of each row and combines none taken over "
+                f"{self.what} with the scores")
 
     def _lose(self, what: str, node: cst.CSTNode) -> None:
         if self._lost is None:
             line = self._src.line(node) if node is not None else None
             self._lost = (f"which axis `{self.function}` normalises over could not be followed ({what})", line)
 
-    def _run(self, fn: cst.FunctionDef, env: dict, depth: int):
-        """Walk a function body; the merged tag of its return values."""
+    def _run(self, fn: cst.FunctionDef, env: dict, depth: int, keep: dict | None = None):
+        """Walk a function body; the merged tag of its return values. `keep` receives the
+        final bindings (a constructor's `self.x`, a closure's names)."""
         env = dict(env)
         env.setdefault("__funcs__", {})
         env["__funcs__"] = dict(env["__funcs__"])
         returns: list = []
         self._block(fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body], env, returns, depth)
+        if keep is not None:
+            keep.update(env)
+            keep["__returns__"] = [r.value for r in self._own_returns(fn)]
         return self._merge(returns) if returns else CONST
+
+    def _own_returns(self, fn: cst.FunctionDef) -> list[cst.Return]:
+        """`return value` statements of `fn` itself, not of functions defined inside it."""
+        out = []
+        for r in self._src.find(fn, m.Return()):
+            node = self._src.parents.get(r)
+            while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda)):
+                node = self._src.parents.get(node)
+            if node is fn and r.value is not None:
+                out.append(r)
+        return out
 
     def _enumerates_rows(self, it, env, depth) -> bool:
         return (isinstance(it, cst.Call) and bool(self._src.names(it.func) & {"builtins.enumerate", "enumerate"})
@@ -666,6 +743,11 @@ softmax = Softmax()
             tag = self._eval(s.value, env, depth)
             k = self._int(s.value, env)
             for t in s.targets:
+                if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) and env.get(t.target.value.value) == SELF:
+                    env[("attr", t.target.attr.value)] = tag  # self.axis = axis
+                    if k is not None:
+                        env[("int", "self." + t.target.attr.value)] = k
+                    continue
                 self._bind(t.target, tag, env, s.value)
                 if isinstance(t.target, cst.Name):
                     if k is None:
@@ -705,7 +787,7 @@ softmax = Softmax()
     def _combine(self, a, b, node):
         """The tag of an elementwise combination of a and b (broadcasting)."""
         for x, y in ((a, b), (b, a)):
-            if _is_sample_stat(x) and y in (ROWS, COLS, ROW):
+            if _is_sample_stat(x) and y in (ROWS, COLS, ROW, COLVEC):
                 self._findings.append(Finding(
                     x[1], f"`{self.function}` takes this statistic over {self.what} and combines it with each row's "
                           f"scores; it should normalise {self.should}"))
@@ -716,6 +798,8 @@ softmax = Softmax()
             return a
         for x, y in ((a, b), (b, a)):
             if x in (ROWS, COLS, ROW) and y in (STAT, CONST):
+                return x
+            if x == COLVEC and y == CONST:
                 return x
             if _is_sample_stat(x) and y in (STAT, CONST):
                 return x
@@ -730,6 +814,8 @@ softmax = Softmax()
         k = _int_literal(node)
         if k is None and isinstance(node, cst.Name):
             k = env.get(("int", node.value))
+        if k is None and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and env.get(node.value.value) == SELF:
+            k = env.get(("int", "self." + node.attr.value))
         return k
 
     def _axis(self, call: cst.Call, method: bool, env: dict):
@@ -760,7 +846,10 @@ softmax = Softmax()
         if source in (CONST, STAT) or _is_sample_stat(source):
             return CONST if axis[0] == "none" else source
         if source == ROW:
+            self._over_classes += 1
             return CONST
+        if source == COLVEC:
+            return ("samplestat", self._src.line(call))
         if source in (ROWS, COLS):
             if axis[0] == "none":
                 return CONST
@@ -769,6 +858,7 @@ softmax = Softmax()
                 self._lose(f"axis={k} on a 2-D array", call)
                 return None
             over_samples = (k in (0, -2)) == (source == ROWS)
+            self._over_classes += not over_samples
             return ("samplestat", self._src.line(call)) if over_samples else STAT
         if source == ROWLIST:
             return None
@@ -784,8 +874,8 @@ softmax = Softmax()
             return tag
         if tag == STAT or _is_sample_stat(tag):
             return tag  # a (n, 1) column becomes a (1, n) row: still not the scores
-        if tag == ROW:
-            return ROW
+        if tag in (ROW, COLVEC):
+            return tag
         self._lose("a transpose of an array whose layout is unknown", node)
         return None
 
@@ -809,6 +899,8 @@ softmax = Softmax()
             base = self._eval(e.value, env, depth)
             if base == CONST:
                 return CONST
+            if base == SELF and ("attr", e.attr.value) in env:
+                return env[("attr", e.attr.value)]
             self._lose(f"the attribute `{_code(e)[:40]}`", e)
             return None
         if isinstance(e, cst.UnaryOperation):
@@ -880,14 +972,14 @@ softmax = Softmax()
                 return ROW
             self._lose(f"the subscript `{_code(e)[:40]}`", e)
             return None
-        if base == ROW:
-            return ROW if all(isinstance(el.slice, cst.Slice) for el in e.slice) else CONST
+        if base in (ROW, COLVEC):
+            return base if all(isinstance(el.slice, cst.Slice) for el in e.slice) else CONST
         self._lose(f"the subscript `{_code(e)[:40]}`", e)
         return None
 
     def _call(self, call: cst.Call, env, depth):
         src, func = self._src, call.func
-        names = src.names(func)
+        names = _library_names(src, func)
         args = [a.value for a in call.args]
         short = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         library = [n for n in names if n.startswith(("numpy.", "scipy.special."))]
@@ -902,6 +994,8 @@ softmax = Softmax()
                 return self._reduce(self._eval(args[0], env, depth), self._axis(call, False, env), call)
             if name in _STACKERS and args and self._eval(args[0], env, depth) == ROWLIST:
                 return ROWS
+            if name == "apply_along_axis" and len(call.args) >= 3 and all(a.keyword is None for a in call.args[:3]):
+                return self._along_axis(call, env, depth)
             if name in _ELEMENTWISE and args:
                 tags = [self._eval(a, env, depth) for a in args[:1]]
                 for a in args[1:]:
@@ -953,8 +1047,8 @@ softmax = Softmax()
                     self._eval(a, env, depth)
                 if base in (CONST, STAT) or _is_sample_stat(base):
                     return base
-                if base == ROW and short in ("ravel", "flatten", "squeeze"):
-                    return ROW
+                if base in (ROW, COLVEC) and short in ("ravel", "flatten", "squeeze"):
+                    return base
                 self._lose(f"`.{short}` of the scores", call)
                 return None
             if short in ("item", "tolist") and base == CONST:
@@ -964,10 +1058,13 @@ softmax = Softmax()
             self._lose(f"the {'call' if base == CONST else 'method call'} `{_code(func)[:40]}(...)`", call)
             return None
         if isinstance(func, cst.Name):
-            local = env.get("__funcs__", {}).get(short)
-            helper = local or (src.functions.get(short) if short not in env else None)
-            if helper is not None:
-                return self._follow(helper, call, env, depth)
+            callee = self._resolve(short, env, depth)
+            if callee is not None:
+                bound = self._args(call, env, depth)
+                if bound is None:
+                    self._lose("a call with *args or **kwargs", call)
+                    return None
+                return self._invoke(callee, bound, call, depth)
             tags = [self._eval(a, env, depth) for a in args]
             if short in ("float", "int", "len", "range", "abs", "min", "max", "round", "enumerate") and all(t == CONST for t in tags):
                 return CONST
@@ -980,35 +1077,151 @@ softmax = Softmax()
         self._lose(f"the call `{_code(func)[:40]}`", call)
         return None
 
-    def _follow(self, helper: cst.FunctionDef, call: cst.Call, env, depth):
-        if depth >= 4:
-            self._lose(f"helpers nested too deeply (`{helper.name.value}`)", call)
-            return None
+    # --- callables: helpers, nested defs, lambdas, closures, callable instances ---------------
+    def _args(self, call: cst.Call, env, depth):
+        """[(keyword or None, tag, int or None)] of a call's arguments; None for *args/**kwargs."""
         if any(a.star for a in call.args):
-            self._lose("a call with *args or **kwargs", call)
             return None
-        params = _params(helper)
-        inner = {"__funcs__": env.get("__funcs__", {})}
-        positional = [a.value for a in call.args if a.keyword is None]
+        return [(a.keyword.value if a.keyword is not None else None, self._eval(a.value, env, depth), self._int(a.value, env))
+                for a in call.args]
+
+    def _module_value(self, name: str) -> cst.CSTNode | None:
+        """The value of a module-level name assigned exactly once (`softmax = RowSoftmax()`)."""
+        found = []
+        for stmt in self._src.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+                        found.append(small.value)
+            elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == name:
+                found.append(stmt)
+        return found[0] if len(found) == 1 and not isinstance(found[0], (cst.FunctionDef, cst.ClassDef)) else None
+
+    def _classes(self) -> dict[str, cst.ClassDef]:
+        return {s.name.value: s for s in self._src.module.body if isinstance(s, cst.ClassDef)}
+
+    @staticmethod
+    def _method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                return stmt
+        return None
+
+    def _resolve(self, name: str, env: dict, depth: int):
+        """A callable named `name`: ("def", FunctionDef, closure env) or ("lambda", Lambda,
+        closure env); None if it cannot be followed."""
+        local = env.get("__funcs__", {}).get(name)
+        if local is not None:
+            return ("def", local, env)  # a nested def sees the enclosing function's names
+        if name in env:
+            value = env[name]
+            return value if isinstance(value, tuple) and value and value[0] in ("def", "lambda") else None
+        if name in self._src.functions:
+            return ("def", self._src.functions[name], {})
+        value = self._module_value(name)
+        if value is None or depth >= 4:
+            return None
+        if isinstance(value, cst.Lambda):
+            return ("lambda", value, {})
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+            module_env: dict = {}
+            bound = self._args(value, module_env, depth)
+            if bound is None:
+                return None
+            cls = self._classes().get(value.func.value)
+            if cls is not None:  # a callable instance: run __init__, then call __call__
+                call_method = self._method(cls, "__call__")
+                if call_method is None:
+                    return None
+                instance: dict = {}
+                init = self._method(cls, "__init__")
+                if init is not None:
+                    inner = self._bind_params(_params(init), [("__self__", SELF, None)] + bound, {})
+                    if inner is None:
+                        return None
+                    self._run(init, inner, depth + 1, keep=instance)
+                closure = {k: v for k, v in instance.items() if isinstance(k, tuple) and k[0] in ("attr", "int")}
+                return ("method", call_method, closure)
+            maker = self._src.functions.get(value.func.value)
+            if maker is not None:  # a closure: run the maker, take the function it returns
+                inner = self._bind_params(_params(maker), bound, {})
+                if inner is None:
+                    return None
+                kept: dict = {}
+                self._run(maker, inner, depth + 1, keep=kept)
+                returned = kept.get("__returns__", [])
+                if len(returned) == 1 and isinstance(returned[0], cst.Name) and returned[0].value in kept.get("__funcs__", {}):
+                    return ("def", kept["__funcs__"][returned[0].value], kept)
+                if len(returned) == 1 and isinstance(returned[0], cst.Lambda):
+                    return ("lambda", returned[0], kept)
+        return None
+
+    def _bind_params(self, params: list[cst.Param], args: list, closure: dict) -> dict | None:
+        inner = dict(closure)
+        inner["__funcs__"] = dict(closure.get("__funcs__", {}))
+        positional = [a for a in args if a[0] is None or a[0] == "__self__"]
         if len(positional) > len(params):
-            self._lose(f"the call of `{helper.name.value}`", call)
             return None
-        for p, value in zip(params, positional):
-            inner[p.name.value] = self._eval(value, env, depth)
-        for a in call.args:
-            if a.keyword is not None:
-                inner[a.keyword.value] = self._eval(a.value, env, depth)
-        for p in params:
-            if p.name.value not in inner:
-                inner[p.name.value] = self._eval(p.default, inner, depth) if p.default is not None else None
-        # integer arguments and defaults (an axis) stay readable inside the helper
-        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-        for i, p in enumerate(params):
-            value = positional[i] if i < len(positional) else keywords.get(p.name.value, p.default)
-            k = self._int(value, env) if value is not None else None
+        bound = set()
+        for p, (_, tag, k) in zip(params, positional):
+            inner[p.name.value], bound = tag, bound | {p.name.value}
+            inner.pop(("int", p.name.value), None)
             if k is not None:
                 inner[("int", p.name.value)] = k
-        return self._run(helper, inner, depth + 1)
+        for kw, tag, k in args:
+            if kw is not None and kw != "__self__":
+                inner[kw], bound = tag, bound | {kw}
+                inner.pop(("int", kw), None)
+                if k is not None:
+                    inner[("int", kw)] = k
+        for p in params:
+            if p.name.value not in bound:
+                inner[p.name.value] = CONST if p.default is not None else None
+                k = _int_literal(p.default) if p.default is not None else None
+                inner.pop(("int", p.name.value), None)
+                if k is not None:
+                    inner[("int", p.name.value)] = k
+        return inner
+
+    def _invoke(self, callee, args: list, call: cst.CSTNode, depth: int):
+        kind, node, closure = callee
+        if depth >= 4:
+            self._lose("helpers nested too deeply", call)
+            return None
+        if kind == "method":
+            args = [("__self__", SELF, None)] + args
+        params = _params(node) if kind in ("def", "method") else [*node.params.posonly_params, *node.params.params]
+        inner = self._bind_params(params, args, closure)
+        if inner is None:
+            self._lose("a call with more arguments than parameters", call)
+            return None
+        if kind == "lambda":
+            return self._eval(node.body, inner, depth + 1)
+        return self._run(node, inner, depth + 1)
+
+    def _along_axis(self, call: cst.Call, env, depth):
+        """np.apply_along_axis(f, axis, Z): f sees one row (axis 1) or one column (axis 0)."""
+        fn, axis, arr = (a.value for a in call.args[:3])
+        k, tag = self._int(axis, env), self._eval(arr, env, depth)
+        if k is None or tag not in (ROWS, COLS) or k not in (0, 1, -1, -2):
+            self._lose("np.apply_along_axis over an axis or array the check cannot read", call)
+            return None
+        along_classes = (k in (1, -1)) == (tag == ROWS)
+        piece = ROW if along_classes else COLVEC
+        if isinstance(fn, cst.Lambda):
+            callee = ("lambda", fn, env)
+        elif isinstance(fn, cst.Name):
+            callee = self._resolve(fn.value, env, depth)
+        else:
+            callee = None
+        if callee is None:
+            self._lose("the function given to np.apply_along_axis", call)
+            return None
+        out = self._invoke(callee, [(None, piece, None)], call, depth)
+        if out == piece or out == CONST:
+            return tag
+        self._lose("the result of np.apply_along_axis", call)
+        return None
 
 
 def example_checks() -> list[StaticCheck]:
