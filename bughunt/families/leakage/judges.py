@@ -111,7 +111,9 @@ class LeakageGrader(Grader):
     def judge(self, cases: list[Any], results) -> list[Check]:
         notes: dict[str, list[str]] = {}
         for case, r in zip(cases, results):
-            CaseJudge(self, case, r.obs, f"hidden case {r.index + 1}", notes).run()
+            judge = CaseJudge(self, case, r.obs, f"hidden case {r.index + 1}", notes)
+            self.case_evidence(judge)
+            judge.run()
         return self.checks(notes)
 
     def checks(self, notes: dict[str, list[str]]) -> list[Check]:
@@ -166,9 +168,12 @@ class LeakageGrader(Grader):
     def extra_checks(self, notes, check) -> list[Check]:
         return []
 
-    # hooks for exercise-specific evidence (called per case by CaseJudge)
+    # hooks for exercise-specific evidence, per case
+    def case_evidence(self, judge: "CaseJudge") -> None:
+        """Evidence that does not need the test rows (called before they are identified)."""
+
     def extra_evidence(self, judge: "CaseJudge") -> None:
-        pass
+        """Evidence on a case whose test rows were identified and whose predictions are usable."""
 
 
 def _valid_rows(rows, n) -> bool:
@@ -280,7 +285,7 @@ class CaseJudge:
     def unchanged(self, run: str, tolerance: float) -> float:
         return float(np.max(np.abs(self.got("base", "proba") - self.got(run, "proba")))) if len(self.order) else 0.0
 
-    def last_fit(self, index: int = 0):
-        fits = self.got("base", "fits").reshape(-1, 4)
-        mine = fits[fits[:, 0] == index]
-        return None if len(mine) == 0 else mine[-1]
+    def fits(self, index: int = 0, run: str = "base") -> np.ndarray:
+        """(class index, rows, columns, has labels) of each fit of watched class `index`."""
+        fits = self.got(run, "fits").reshape(-1, 4)
+        return fits[fits[:, 0] == index]
