@@ -216,7 +216,8 @@ def reset(exercise_id: str, yes: bool) -> None:
 
 
 @main.command("next")
-def next_() -> None:
+@click.option("--open", "open_", is_flag=True, help="Open the file in $VISUAL/$EDITOR (or the system's default).")
+def next_(open_: bool) -> None:
     """Show the next unfinished exercise: where its file and README are, and how to check it."""
     from .resolve import relative
     from .workspace import done_count, next_unfinished
@@ -232,6 +233,13 @@ def next_() -> None:
     click.echo(f"  read   {relative(f.parent / 'README.md')}")
     click.echo(f"  edit   {relative(f)}")
     click.echo(f"  check  bughunt check {ex.id}    (or `bughunt watch`)")
+    if open_:
+        import os
+
+        if os.environ.get("VISUAL") or os.environ.get("EDITOR"):
+            click.edit(filename=str(f))
+        else:
+            click.launch(str(f))
 
 
 @main.command()

@@ -27,17 +27,20 @@ class Screen:
     def __init__(self, fd: int):
         self.fd = fd
         self.seen = b""
+        self.pos = 0  # where the next expect starts looking (the end of the last match)
 
     def text(self) -> str:
         return ANSI.sub(b"", self.seen).decode("utf-8", "replace")
 
     def expect(self, pattern: str, timeout: float = 90.0) -> str:
         deadline = time.monotonic() + timeout
-        start = len(self.text())
+        start = self.pos
         while True:
             tail = self.text()[start:]
-            if re.search(pattern, tail):
-                return tail
+            m = re.search(pattern, tail)
+            if m:
+                self.pos = start + m.end()
+                return tail[: m.end()]
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"{pattern!r} not shown within {timeout}s; screen so far:\n{self.text()[-3000:]}")
@@ -71,6 +74,12 @@ def test_watch_regrades_on_save_moves_on_shows_hints_and_quits(tmp_path):
         screen.expect(r"\[h\] hint")
         os.write(fd, b"h")
         screen.expect(r"Hint 1/\d+")
+        os.write(fd, b"l")
+        screen.expect(r"2\s+sigmoid/softmax-max.*todo")
+        os.write(fd, b"r")
+        screen.expect(r"Reset sigmoid/overflow-basic")
+        os.write(fd, b"n")
+        screen.expect(r"Nothing changed")
 
         mine = files[FIRST.id]
         mine.write_text(load_grader(FIRST.grader_path).reference_example().apply(mine.read_text()))
