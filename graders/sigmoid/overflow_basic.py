@@ -7,7 +7,7 @@ match the exact logistic function; training and prediction on hidden data must s
 Static: every exp in the graded code gets a bounded argument (unknown when it cannot tell).
 """
 from bughunt.families.numeric.cases import sigmoid_inputs, spam_data
-from bughunt.families.numeric.judges import NumericGrader, compare_sigmoid, logistic_training, no_fp_events, values_check
+from bughunt.families.numeric.judges import NumericGrader, compare_sigmoid, linear_training, no_fp_events, values_check
 from bughunt.grader import FAIL, PASS
 from bughunt.static.numeric_stability import ExpArgumentBounded
 
@@ -183,7 +183,7 @@ class OverflowBasic(NumericGrader):
                 lambda case, o: (compare_sigmoid(o[f"out_{c['key']}"], c["args"][0]) for c in case["calls"]),
                 "sigmoid",
             ),
-            logistic_training(EXERCISE, results, cases, min_accuracy=0.75),
+            linear_training(EXERCISE, results, cases, min_accuracy=0.75, multiclass=False),
         ]
 
 

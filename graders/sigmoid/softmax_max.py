@@ -8,7 +8,7 @@ submission silences) and match the exact row-wise softmax; training on hidden da
 Static: every exp in the graded code gets a bounded argument (unknown when it cannot tell).
 """
 from bughunt.families.numeric.cases import cluster_data, softmax_inputs
-from bughunt.families.numeric.judges import NumericGrader, compare_softmax, no_fp_events, softmax_training, values_check
+from bughunt.families.numeric.judges import NumericGrader, compare_softmax, no_fp_events, linear_training, values_check
 from bughunt.grader import FAIL, PASS
 from bughunt.static.numeric_stability import ExpArgumentBounded
 
@@ -173,7 +173,7 @@ class SoftmaxMax(NumericGrader):
                 lambda case, o: (compare_softmax(o[f"out_{c['key']}"], c["args"][0]) for c in case["calls"]),
                 "softmax",
             ),
-            softmax_training(EXERCISE, results, cases, min_accuracy=0.8),
+            linear_training(EXERCISE, results, cases, min_accuracy=0.8, multiclass=True, names=("W", "b")),
         ]
 
 

@@ -191,62 +191,60 @@ def train_events(exercise, results, should, function):
     return None
 
 
-def logistic_training(exercise, results, cases, min_accuracy, function="train") -> Check:
-    from scipy.special import expit
-
-    should = "still train and predict on hidden data without floating-point events"
+def training_check(exercise, results, cases, should, passed, problem, function="train") -> Check:
+    """training_works: no floating-point event while training, then `problem(case, obs)`
+    -> None, or (what was found, the student's function it points at)."""
     failed = train_events(exercise, results, should, function)
     if failed:
         return failed
     for r, case in zip(results, cases):
-        o = r.obs
+        found = problem(case, r.obs)
+        if found:
+            text, where = found
+            return Check(
+                "training_works", "runtime", False,
+                f"Exercise {exercise} should {should}; found {text} on hidden case {r.index + 1}",
+                root_cause=False, function=where or function,
+            )
+    return Check("training_works", "runtime", True, passed, root_cause=False, function=function)
+
+
+def _linear_problem(X, y, W, b, k: int | None, min_accuracy) -> str | None:
+    """Shapes, finiteness and training accuracy of a linear model; k None for a binary one."""
+    want_w, want_b = ((X.shape[1],), 1) if k is None else ((X.shape[1], k), k)
+    if W.shape != want_w or b.size != want_b or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+        return f"W of shape {W.shape} and b of shape {b.shape} (finite arrays of shapes {want_w} and ({want_b},) are expected)"
+    scores = X @ W + (float(b.reshape(())) if k is None else b.reshape(k))
+    acc = float(np.mean((scores > 0) == y)) if k is None else float(np.mean(scores.argmax(axis=1) == y))
+    if not acc >= min_accuracy:
+        return f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
+    return None
+
+
+def linear_training(exercise, results, cases, min_accuracy, multiclass, names=("w", "b")) -> Check:
+    """A linear model from `train`, and `predict_proba` giving the logistic function (binary)
+    or the softmax (multiclass) of its scores."""
+    from scipy.special import expit, softmax
+
+    def problem(case, o):
         X, y = case["train"]["args"][:2]
-        w, b = o["w"], o["b"]
-        problem = None
-        if w.shape != (X.shape[1],) or b.size != 1 or not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-            problem = f"weights of shape {w.shape} and a bias of shape {b.shape} (need {X.shape[1]} finite weights and one finite bias)"
-        else:
-            logits = X @ w + float(b.reshape(()))
-            acc = float(np.mean((logits > 0) == y))
-            if not acc >= min_accuracy:
-                problem = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
-            else:
-                p = o["out_proba"]
-                if p.shape != logits.shape or not np.allclose(p, expit(logits), atol=1e-8, rtol=0):
-                    problem = "`predict_proba` values that differ from the logistic function of X @ w + b"
-                    function = "predict_proba"
-        if problem:
-            return Check("training_works", "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", root_cause=False, function=function)
-    return Check("training_works", "runtime", True, "training and prediction on hidden data work", root_cause=False, function=function)
+        k = case["train"]["args"][2] if multiclass else None
+        W, b = o[names[0]], np.asarray(o[names[1]], dtype=float)
+        found = _linear_problem(X, y, W, b, k, min_accuracy)
+        if found:
+            return found, "train"
+        scores = X @ W + (float(b.reshape(())) if k is None else b.reshape(k))
+        want = softmax(scores, axis=1) if multiclass else expit(scores)
+        p = o["out_proba"]
+        if p.shape != want.shape or not np.allclose(p, want, atol=1e-8, rtol=0):
+            what = "the softmax of X @ W + b" if multiclass else "the logistic function of X @ w + b"
+            return f"`predict_proba` values that differ from {what}", "predict_proba"
+        return None
 
-
-def softmax_training(exercise, results, cases, min_accuracy, function="train") -> Check:
-    from scipy.special import softmax
-
-    should = "still train and predict on hidden data without floating-point events"
-    failed = train_events(exercise, results, should, function)
-    if failed:
-        return failed
-    for r, case in zip(results, cases):
-        o = r.obs
-        X, y, k = case["train"]["args"][:3]
-        W, b = o["W"], o["b"]
-        problem = None
-        if W.shape != (X.shape[1], k) or b.size != k or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            problem = f"W of shape {W.shape} and b of shape {b.shape} (need finite arrays of shapes ({X.shape[1]}, {k}) and ({k},))"
-        else:
-            scores = X @ W + b.reshape(k)
-            acc = float(np.mean(scores.argmax(axis=1) == y))
-            if not acc >= min_accuracy:
-                problem = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
-            else:
-                p = o["out_proba"]
-                if p.shape != scores.shape or not np.allclose(p, softmax(scores, axis=1), atol=1e-8, rtol=0):
-                    problem = "`predict_proba` values that differ from the softmax of X @ W + b"
-                    function = "predict_proba"
-        if problem:
-            return Check("training_works", "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", root_cause=False, function=function)
-    return Check("training_works", "runtime", True, "training and prediction on hidden data work", root_cause=False, function=function)
+    return training_check(
+        exercise, results, cases, "still train and predict on hidden data without floating-point events",
+        "training and prediction on hidden data work", problem,
+    )
 
 
 def params_of(o: dict, name: str = "params") -> dict:
@@ -268,29 +266,6 @@ def mlp_accuracy(X, y, t, hidden_act) -> float | None:
         return None
 
 
-def mlp_training(exercise, results, cases, min_accuracy, hidden_act, losses_logged, function="train") -> Check:
-    should = "still train on hidden data" + (", logging finite, decreasing losses" if losses_logged else "")
-    failed = train_events(exercise, results, should, function)
-    if failed:
-        return failed
-    for r, case in zip(results, cases):
-        o = r.obs
-        X, y = case["train"]["args"][:2]
-        problem = loss_log_problem(o["losses"]) if losses_logged else None
-        t = params_of(o)
-        if problem is None and not all(np.all(np.isfinite(v)) for v in t.values()):
-            problem = "parameters that are not finite after training"
-        if problem is None:
-            acc = mlp_accuracy(X, y, t, hidden_act)
-            if acc is None:
-                problem = "trained parameters whose shapes do not fit together"
-            elif not acc >= min_accuracy:
-                problem = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
-        if problem:
-            return Check("training_works", "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", root_cause=False, function=function)
-    return Check("training_works", "runtime", True, f"{should[0].upper()}{should[1:]}: it does", root_cause=False, function=function)
-
-
 def loss_log_problem(losses: np.ndarray) -> str | None:
     if losses.ndim != 1 or losses.size == 0:
         return f"a loss log of shape {losses.shape} (one number per epoch is expected)"
@@ -302,34 +277,40 @@ def loss_log_problem(losses: np.ndarray) -> str | None:
     return None
 
 
-def linear_loss_training(exercise, results, cases, min_accuracy, multiclass, function="train") -> Check:
-    should = "log finite, decreasing losses when training on hidden data, and still learn"
-    failed = train_events(exercise, results, should, function)
-    if failed:
-        return failed
-    for r, case in zip(results, cases):
-        o = r.obs
+def mlp_training(exercise, results, cases, min_accuracy, hidden_act, losses_logged) -> Check:
+    should = "still train on hidden data" + (", logging finite, decreasing losses" if losses_logged else "")
+
+    def problem(case, o):
         X, y = case["train"]["args"][:2]
-        problem = loss_log_problem(o["losses"])
-        if problem is None:
-            if multiclass:
-                k = case["train"]["args"][2]
-                W, b = o["W"], o["b"]
-                if W.shape != (X.shape[1], k) or b.size != k or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-                    problem = f"W of shape {W.shape} and b of shape {b.shape} (need finite arrays of shapes ({X.shape[1]}, {k}) and ({k},))"
-                else:
-                    acc = float(np.mean((X @ W + b.reshape(k)).argmax(axis=1) == y))
-            else:
-                w, b = o["w"], o["b"]
-                if w.shape != (X.shape[1],) or not (np.all(np.isfinite(w)) and np.isfinite(b)):
-                    problem = f"weights of shape {w.shape} and bias {b} (need {X.shape[1]} finite weights and a finite bias)"
-                else:
-                    acc = float(np.mean(((X @ w + b) > 0) == y))
-            if problem is None and not acc >= min_accuracy:
-                problem = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
-        if problem:
-            return Check("training_works", "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", root_cause=False, function=function)
-    return Check("training_works", "runtime", True, "training on hidden data logs finite, decreasing losses and learns", root_cause=False, function=function)
+        found = loss_log_problem(o["losses"]) if losses_logged else None
+        t = params_of(o)
+        if found is None and not all(np.all(np.isfinite(v)) for v in t.values()):
+            found = "parameters that are not finite after training"
+        if found is None:
+            acc = mlp_accuracy(X, y, t, hidden_act)
+            if acc is None:
+                found = "trained parameters whose shapes do not fit together"
+            elif not acc >= min_accuracy:
+                found = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
+        return (found, "train") if found else None
+
+    return training_check(exercise, results, cases, should, f"{should[0].upper()}{should[1:]}: it does", problem)
+
+
+def linear_loss_training(exercise, results, cases, min_accuracy, multiclass) -> Check:
+    def problem(case, o):
+        X, y = case["train"]["args"][:2]
+        found = loss_log_problem(o["losses"])
+        if found is None:
+            k = case["train"]["args"][2] if multiclass else None
+            W, b = (o["W"], o["b"]) if multiclass else (o["w"], np.asarray(o["b"], dtype=float))
+            found = _linear_problem(X, y, W, b, k, min_accuracy)
+        return (found, "train") if found else None
+
+    return training_check(
+        exercise, results, cases, "log finite, decreasing losses when training on hidden data, and still learn",
+        "training on hidden data logs finite, decreasing losses and learns", problem,
+    )
 
 
 # --- losses ----------------------------------------------------------------------------
