@@ -163,6 +163,8 @@ def serve(request: dict, graders: dict | None = None) -> None:
     warnings.simplefilter("default")
     reseed()
     saved = snapshot()
+    if request.get("result_fd") is not None:
+        os.write(int(request["result_fd"]), b"S")  # runner.STARTED: the submission's time starts now
     try:
         student = load_student(student_file)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt are student errors here too

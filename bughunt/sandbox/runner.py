@@ -52,9 +52,13 @@ class RunResult:
     extra: dict = field(default_factory=dict)
 
 
-def _preexec(limits: Limits):
+#: CPU seconds a cold child may spend starting (imports) on top of the submission's limit
+STARTUP_CPU = 10
+
+
+def _preexec(limits: Limits, startup_cpu: int = 0):
     mem = limits.memory_mb * 1024 * 1024
-    cpu = int(limits.timeout) + 1
+    cpu = int(limits.timeout) + 1 + int(startup_cpu)
     fsize = limits.file_mb * 1024 * 1024
 
     def apply() -> None:
@@ -122,11 +126,26 @@ def _drain(stream, cap: int, sink: list, flooded: threading.Event, on_flood) -> 
             on_flood()
 
 
-def _read_capped(fd: int, cap: int, sink: list, over: threading.Event) -> None:
+#: the byte the child sends on its reply pipe just before it loads the submission: the
+#: student's time starts there, so interpreter start-up never counts against them
+STARTED = b"S"
+#: how long a cold child may take to start (interpreter, jail, imports) before the
+#: submission's own time begins; a backstop for a machine in trouble, not a limit on students
+STARTUP_BACKSTOP = 120.0
+
+
+def _read_capped(fd: int, cap: int, sink: list, over: threading.Event, started: threading.Event | None = None) -> None:
     """Read the child's reply from its pipe, keeping at most `cap` bytes: a reply's size is
-    capped before anything parses it."""
+    capped before anything parses it. A leading STARTED byte is taken off and sets `started`."""
     total = 0
     with os.fdopen(fd, "rb", buffering=0) as stream:
+        first = stream.read(1)
+        if first == STARTED:
+            if started is not None:
+                started.set()
+        elif first:
+            sink.append(first)
+            total = 1
         while True:
             chunk = stream.read(65536)
             if not chunk:
@@ -178,7 +197,7 @@ def run_probe(
     request["nproc"] = jails.NPROC if jailed else None
     boot = [sys.executable, "-I", "-c", _BOOT.format(p=_PKG_PARENT)]
     cgroup = None
-    preexec = _preexec(limits)
+    preexec = _preexec(limits, STARTUP_CPU)
     if jailed:
         cgroup = jails.PidsCgroup(f"bughunt-run-{token[:12]}", jails.NPROC)
         extra = [] if request.get("probe") else _legacy_files(grader_path)
@@ -223,7 +242,10 @@ def run_probe(
     reader.start()
     reply: list[bytes] = []
     oversized = threading.Event()
-    replier = threading.Thread(target=_read_capped, args=(reply_r, MAX_REPLY_BYTES, reply, oversized), daemon=True)
+    started = threading.Event()
+    replier = threading.Thread(
+        target=_read_capped, args=(reply_r, MAX_REPLY_BYTES, reply, oversized, started), daemon=True
+    )
     replier.start()
     try:
         proc.stdin.write(json.dumps(request).encode())
@@ -231,8 +253,13 @@ def run_probe(
     except BrokenPipeError:
         pass
     timed_out = False
+    # The wall clock for the submission starts when the child is about to load it: the
+    # interpreter's and the jail's start-up never count (a busy machine is not the student's fault).
+    deadline = time.monotonic() + STARTUP_BACKSTOP
+    while not started.is_set() and proc.poll() is None and time.monotonic() < deadline:
+        started.wait(0.05)
     try:
-        proc.wait(timeout=limits.timeout)
+        proc.wait(timeout=limits.timeout if started.is_set() else max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
     _kill_group(proc.pid)  # jailed: bwrap's pid 1 dies with it, and the whole pid namespace
