@@ -127,6 +127,8 @@ def check(target: str, file: Path | None, as_json: bool, jobs: int | None) -> No
 
             done, total = done_count(ctx)
             console.print(f"[dim]{done} / {total} done[/]")
+            if ctx.kind == "installed":
+                console.print("[dim]These are the exercises as installed. `bughunt init DIR` writes your own copies to edit.[/]")
     sys.exit(0 if all(v.status == "pass" for v in verdicts) else 1)
 
 

@@ -8,7 +8,10 @@ Three places hold a student's files:
   fixes and no graders;
 - an **assignment bundle** (`bughunt assign`), the same layout for one set;
 - a **checkout** of the bughunt repository, where the files under exercises/ are edited
-  in place.
+  in place;
+- anywhere else, the **installed** package's own (read-only) copies; progress then goes
+  to `$XDG_STATE_HOME/bughunt` (`~/.local/state/bughunt`), and `bughunt init` is the way
+  to get files to edit.
 
 Workspaces and bundles carry the same marker file (`.bughunt-assignment.toml`), so
 `bughunt check` and `pytest` grade the student's copies in both. Progress (the last
@@ -62,7 +65,18 @@ def context(cwd: Path | None = None) -> Context:
         chosen = [ex for ex in everything if ex.id in bundle.files]
         kind = "workspace" if bundle.set_name == WORKSPACE_SET and bundle.student is None else "bundle"
         return Context(root, chosen, {ex.id: bundle.files[ex.id] for ex in chosen}, bundle.root, kind, bundle, everything)
+    if _inside_package(root):  # the installed package's own copies: read-only, progress kept per user
+        return Context(root, everything, {ex.id: ex.path for ex in everything}, _state_home(), "installed", None, everything)
     return Context(root, everything, {ex.id: ex.path for ex in everything}, root, "checkout", None, everything)
+
+
+def _inside_package(root: Path) -> bool:
+    return root.resolve() == Path(__file__).resolve().parent
+
+
+def _state_home() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "bughunt"
 
 
 # --- progress ------------------------------------------------------------------------
@@ -144,6 +158,10 @@ def shipped_text(ctx: Context, ex: Exercise, target: Path | None = None) -> str:
         raise WorkspaceError(
             f"this bundle was generated for {ctx.bundle.student}: its files differ from the library's, "
             "so bughunt cannot restore them; ask your instructor for a fresh copy"
+        )
+    if ctx.kind == "installed":
+        raise WorkspaceError(
+            "these are the installed package's own files; `bughunt init DIR` writes copies for you to edit"
         )
     if ctx.kind == "checkout":
         text = _git_original(ctx.library, ex.path)
