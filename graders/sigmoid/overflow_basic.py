@@ -77,6 +77,11 @@ class OverflowBasic(NumericGrader):
             (SIG, "    z = np.minimum(np.maximum(z, SETTINGS[\"lo\"]), SETTINGS[\"hi\"])\n    return 1.0 / (1.0 + np.exp(-z))\n"),
         ),
         PASS("one-sided floor, enough for exp(-z)", (SIG, "    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, None)))\n")),
+        PASS(
+            "scipy's expit when it can be imported, a tanh fallback otherwise",
+            ("import numpy as np\n", "import numpy as np\n\ntry:\n    from scipy.special import expit\nexcept ImportError:\n    expit = None\n"),
+            (SIG, "    if expit is not None:\n        return expit(z)\n    return 0.5 * (1.0 + np.tanh(0.5 * z))\n"),
+        ),
     ]
     FAIL = [
         FAIL(

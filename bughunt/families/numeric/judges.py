@@ -171,7 +171,7 @@ def values_check(exercise, results, cases, name, should, items, function) -> Che
         for problem in items(case, r.obs):
             if problem:
                 return Check(name, "runtime", False, f"Exercise {exercise} should {should}; found {problem} on hidden case {r.index + 1}", function=function)
-    return Check(name, "runtime", True, f"{should[0].upper()}{should[1:]}: it does", function=function)
+    return Check(name, "runtime", True, f"checked on every hidden input: it should {should}, and it does", function=function)
 
 
 # --- trained models --------------------------------------------------------------------
@@ -294,7 +294,7 @@ def mlp_training(exercise, results, cases, min_accuracy, hidden_act, losses_logg
                 found = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
         return (found, "train") if found else None
 
-    return training_check(exercise, results, cases, should, f"{should[0].upper()}{should[1:]}: it does", problem)
+    return training_check(exercise, results, cases, should, f"checked on hidden data: it should {should}, and it does", problem)
 
 
 def linear_loss_training(exercise, results, cases, min_accuracy, multiclass) -> Check:
