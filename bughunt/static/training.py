@@ -1363,8 +1363,8 @@ def train(X, y, lr, n_iter):
                 )])
             return Assessment.wrong([Finding(
                 line,
-                f"{self.what} is never updated inside the training loop, so it does not learn from the data and every "
-                "prediction is off by the same amount",
+                f"{self.what} is never updated inside the training loop, so it keeps its starting value (or a value set "
+                "outside training) instead of learning from the data",
             )])
         out, unclear = [], None
         for u in loop_ups:

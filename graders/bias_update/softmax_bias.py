@@ -45,7 +45,8 @@ class SoftmaxBias(TrainingGrader):
     }
     model = Softmax(K)
     bias_index = 1
-    bias_words = "the class biases, centred across classes,"
+    bias_words = "the class biases"
+    bias_view_words = ", centred across classes,"
     bias_target_words = "the centred maximum-likelihood biases of the hidden data"
     param_tol = 5e-3
     goal_words = "the maximum-likelihood solution (weights, centred across classes, within 0.005 of Newton's method's)"

@@ -55,6 +55,8 @@ class TrainingGrader(Grader):
     #: how the bias is named in messages, and what it is compared with
     bias_words: ClassVar[str] = "the bias"
     bias_target_words: ClassVar[str] = "the intercept that minimises the loss on the hidden data"
+    #: how the learned bias is shown (e.g. " (centred across classes)")
+    bias_view_words: ClassVar[str] = ""
     #: positional arguments of `train`: X, y, then the case's train_args
     train_nargs: ClassVar[int] = 4
     #: full-batch descent never raises the loss; mini-batch only has to end lower
@@ -169,7 +171,8 @@ class TrainingGrader(Grader):
                 dev = float(np.max(np.abs(lv - bv)))
                 if not dev <= self.param_tol:
                     if i == self.bias_index:
-                        bias_msgs.append(f"{self.bias_words} at {_fmt(lv)} {where}, where {self.bias_target_words} is {_fmt(bv)}")
+                        bias_msgs.append(f"{self.bias_words}{self.bias_view_words} at {_fmt(lv)} {where}; "
+                                         f"{self.bias_target_words}: {_fmt(bv)}")
                     else:
                         train_msgs.append(f"{names[i]} off from the minimum of the loss by up to {dev:.3g} {where}")
         checks = [
@@ -196,8 +199,8 @@ class TrainingGrader(Grader):
         if self.bias_index is not None:
             checks.insert(1, Check(
                 "bias_matches_intercept", "runtime", not bias_msgs,
-                f"Exercise {ex} should learn {self.bias_words} by gradient descent (the hidden data's intercept "
-                f"differs from the visible data's); found {bias_msgs[0]}" if bias_msgs
+                f"Exercise {ex} should learn {self.bias_words} by gradient descent (the hidden data differs from the "
+                f"visible data); found {bias_msgs[0]}" if bias_msgs
                 else f"{self.bias_words} reaches {self.bias_target_words}",
                 function="train",
             ))
