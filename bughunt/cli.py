@@ -160,9 +160,9 @@ def hint(exercise_id: str, reset: bool) -> None:
     total = len(ex.hints)
     i = take_hint(ctx, ex)
     if i is None:
+        last_one = f"The last one was:\n  {ex.hints[-1]}\n" if ex.hints else "\n"
         click.echo(
-            f"No hints left for {ex.id}: you have seen all {total}. The last one was:\n"
-            f"  {ex.hints[-1]}\n"
+            f"No hints left for {ex.id}: you have seen all {total}. {last_one}"
             f"`bughunt hint {ex.id} --reset` starts again; `bughunt solution {ex.id} --peek` shows the fix."
         )
         return

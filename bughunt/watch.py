@@ -146,7 +146,8 @@ class Watcher:
         ex = self.current
         i = take_hint(self.ctx, ex)
         if i is None:
-            self.say(f"No hints left for {ex.id} (all {len(ex.hints)} shown). The last one: {ex.hints[-1]}")
+            last = f" The last one: {ex.hints[-1]}" if ex.hints else ""
+            self.say(f"No hints left for {ex.id} (all {len(ex.hints)} shown).{last}")
         else:
             last = " (this is the last hint)" if i == len(ex.hints) - 1 else ""
             self.say(f"Hint {i + 1}/{len(ex.hints)}{last}: {ex.hints[i]}")
