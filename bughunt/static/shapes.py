@@ -120,6 +120,27 @@ def init_params(n_in, n_hid, n_out, seed=0):
 """,
         """
 import numpy as np
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    sizes = [n_features, n_hidden, n_outputs]
+    params = {}
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
+        params[f"W{i}"] = rng.normal(0, 1 / np.sqrt(a), size=(a, b))
+        params[f"b{i}"] = np.zeros(b)
+    return params
+""",
+        """
+import numpy as np
+class Dense:
+    def __init__(self, n_in, n_out, rng):
+        self.W = rng.normal(0, 1, size=(n_in, n_out))
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    hidden, output = Dense(n_features, n_hidden, rng), Dense(n_hidden, n_outputs, rng)
+    return {"W2": output.W, "W1": hidden.W}
+""",
+        """
+import numpy as np
 def _layer(rng, n_in, n_out, scale=None):
     scale = 1 / np.sqrt(n_in) if scale is None else scale
     return rng.normal(0, scale, size=(n_in, n_out)), np.zeros(n_out)
@@ -167,6 +188,25 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
     W2, b2 = _layer(rng, n_outputs, n_hidden)
     return dict(W2=W2, b2=b2)
 """,
+        """
+import numpy as np
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    sizes = (n_features, n_hidden, n_outputs)
+    params = {}
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:]), start=1):
+        params[f"W{i}"] = rng.normal(0, 1, size=(b, a))
+    return params
+""",
+        """
+import numpy as np
+class Dense:
+    def __init__(self, n_in, n_out, rng):
+        self.W = rng.normal(0, 1, size=(n_out, n_in))
+def init_params(n_features, n_hidden, n_outputs, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"W2": Dense(n_hidden, n_outputs, rng).W}
+""",
     ]
     UNKNOWN = [
         """
@@ -188,21 +228,8 @@ def init_params(n_in, n_hid, n_out, seed=0):
 import numpy as np
 def init_params(n_features, n_hidden, n_outputs, seed=0):
     rng = np.random.default_rng(seed)
-    sizes = [n_features, n_hidden, n_outputs]
-    params = {}
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), 1):
-        params[f"W{i}"] = rng.normal(0, 1 / np.sqrt(a), size=(a, b))
-        params[f"b{i}"] = np.zeros(b)
-    return params
-""",
-        """
-import numpy as np
-class Dense:
-    def __init__(self, n_in, n_out, rng):
-        self.W = rng.normal(0, 1, size=(n_in, n_out))
-def init_params(n_features, n_hidden, n_outputs, seed=0):
-    rng = np.random.default_rng(seed)
-    return {"W2": Dense(n_hidden, n_outputs, rng).W}
+    layers = [Layer() for _ in range(2)]
+    return {"W2": layers[1].W}
 """,
     ]
 
@@ -224,15 +251,90 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
                             local[el.value.value] = _Item(assign.value, i)
                 if m.matches(t.target, m.Subscript(slice=[m.SubscriptElement(m.Index(m.SimpleString()))])):
                     if t.target.slice[0].slice.value.evaluated_value == self.key:
-                        exprs.append(assign.value)
+                        exprs.append((assign.value, None))
         for el in src.find(fn, m.DictElement(key=m.SimpleString())):
             if el.key.evaluated_value == self.key:
-                exprs.append(el.value)
+                exprs.append((el.value, None))
         for call in src.find(fn, m.Call(func=m.Name("dict"))):
             for arg in call.args:
                 if arg.keyword is not None and arg.keyword.value == self.key:
-                    exprs.append(arg.value)
+                    exprs.append((arg.value, None))
+        for loop in src.find(fn, m.For()):
+            exprs.extend(self._unrolled(src, loop, local))
         return exprs, local
+
+    def _unrolled(self, src: Source, loop: cst.For, local: dict) -> list:
+        """`for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), 1): params[f"W{i}"] = ...`:
+        the value stored under `key`, with `a` and `b` standing for the sizes of that layer."""
+        t, it = loop.target, loop.iter
+        if not (isinstance(t, cst.Tuple) and len(t.elements) == 2 and isinstance(t.elements[0].value, cst.Name)
+                and isinstance(t.elements[1].value, cst.Tuple) and len(t.elements[1].value.elements) == 2):
+            return []
+        counter = t.elements[0].value.value
+        pair = [el.value.value if isinstance(el.value, cst.Name) else None for el in t.elements[1].value.elements]
+        if None in pair or not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "enumerate" and it.args):
+            return []
+        start = 0
+        for i, arg in enumerate(it.args[1:], 1):
+            if arg.keyword is None or arg.keyword.value == "start":
+                start = _int_literal(arg.value)
+        inner = it.args[0].value
+        if start is None or not (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and inner.func.value == "zip"
+                                 and len(inner.args) == 2):
+            return []
+        first, second = (a.value for a in inner.args)
+
+        def base(node, lower, upper):
+            if isinstance(node, cst.Name) and lower is None and upper is None:
+                return node.value
+            if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+                sl = node.slice[0].slice
+                lo = _int_literal(sl.lower) if sl.lower is not None else None
+                up = _int_literal(sl.upper) if sl.upper is not None else None
+                return node.value.value if (lo, up) == (lower, upper) and sl.step is None else None
+            return None
+
+        name = base(second, 1, None)
+        if name is None or base(first, None, -1) != name and base(first, None, None) != name:
+            return []
+        listed = local.get(name)
+        if not isinstance(listed, (cst.List, cst.Tuple)) or not all(isinstance(e.value, cst.Name) for e in listed.elements):
+            return []
+        names = [e.value.value for e in listed.elements]
+        out = []
+        body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else []
+        for j in range(len(names) - 1):
+            label = self._format_key(counter, start + j)
+            for stmt in body:
+                for small in getattr(stmt, "body", []) if isinstance(stmt, cst.SimpleStatementLine) else []:
+                    if not isinstance(small, cst.Assign):
+                        continue
+                    for target in small.targets:
+                        tt = target.target
+                        if (isinstance(tt, cst.Subscript) and len(tt.slice) == 1 and isinstance(tt.slice[0].slice, cst.Index)
+                                and label(tt.slice[0].slice.value) == self.key):
+                            out.append((small.value, {pair[0]: ("alias", names[j]), pair[1]: ("alias", names[j + 1])}))
+        return out
+
+    @staticmethod
+    def _format_key(counter: str, value: int):
+        """A function giving the text of an f-string key such as f"W{i}" when `counter` is `value`."""
+        def label(node):
+            if isinstance(node, cst.SimpleString):
+                return node.evaluated_value
+            if not isinstance(node, cst.FormattedString):
+                return None
+            text = ""
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    text += part.value
+                elif (isinstance(part, cst.FormattedStringExpression) and isinstance(part.expression, cst.Name)
+                      and part.expression.value == counter and part.format_spec is None and part.conversion is None):
+                    text += str(value)
+                else:
+                    return None
+            return text
+        return label
 
     def _order(self, src: Source, expr: cst.CSTNode, sizes: dict[str, object], local: dict, depth: int = 0):
         """(axis order as size labels, line) of the array `expr` creates, or (None, why)."""
@@ -258,6 +360,8 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
             if len(found) == 1:
                 return found[0]
             return None, "a product of arrays"
+        if isinstance(expr, cst.Attribute):  # Dense(n_hidden, n_outputs, rng).W, or layer.W
+            return self._attribute(src, expr, sizes, local, depth)
         if not isinstance(expr, cst.Call):
             return None, f"`{_code(expr)[:40]}` is not an array-creating call"
         func, names = expr.func, _library_names(src, expr.func)
@@ -301,6 +405,30 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
             return (order, src.line(expr)) if order is not None else (None, info)
         return None, f"the call `{_code(func)[:40]}`"
 
+    def _attribute(self, src: Source, expr: cst.Attribute, sizes: dict, local: dict, depth: int):
+        """`obj.attr` where obj is an instance of a module-level class: what its __init__ stores there."""
+        obj = expr.value
+        if isinstance(obj, cst.Name):
+            bound = local.get(obj.value)
+            if isinstance(bound, _Item) and isinstance(bound.value, (cst.Tuple, cst.List)) and bound.index < len(bound.value.elements):
+                bound = bound.value.elements[bound.index].value  # hidden, output = Dense(...), Dense(...)
+            if isinstance(bound, cst.Call):
+                obj = bound
+        classes = {c.name.value: c for c in src.module.body if isinstance(c, cst.ClassDef)}
+        if not (isinstance(obj, cst.Call) and isinstance(obj.func, cst.Name) and obj.func.value in classes) or depth > 5:
+            return None, f"`{_code(expr)[:40]}` is not an array-creating call"
+        init = next((f for f in classes[obj.func.value].body.body if isinstance(f, cst.FunctionDef) and f.name.value == "__init__"), None)
+        if init is None:
+            return None, f"the class `{obj.func.value}` has no __init__"
+        stores = [a for a in src.find(init, m.Assign()) for t in a.targets
+                  if m.matches(t.target, m.Attribute(value=m.Name(), attr=m.Name(expr.attr.value)))]
+        if len(stores) != 1:
+            return None, f"`{expr.attr.value}` is set {len(stores)} times in `{obj.func.value}.__init__`"
+        params = _params(init)[1:]  # without self
+        fake = cst.FunctionDef(name=init.name, params=cst.Parameters(params=params), body=init.body)
+        order, info = self._follow(src, fake, obj, sizes, depth, target=stores[0].value, scope=init)
+        return (order, src.line(obj)) if order is not None else (None, info)
+
     def _item(self, src: Source, item: "_Item", sizes: dict, local: dict, depth: int):
         """Element `index` of a tuple: a tuple literal, or a helper that returns one."""
         value = item.value
@@ -311,8 +439,10 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
             return (order, src.line(value)) if order is not None else (None, info)
         return None, "an element of a tuple the check cannot read"
 
-    def _follow(self, src: Source, helper: cst.FunctionDef, call: cst.Call, sizes: dict, depth: int, index: int | None = None):
-        """Bind the helper's parameters (defaults included) to the caller's size labels."""
+    def _follow(self, src: Source, helper: cst.FunctionDef, call: cst.Call, sizes: dict, depth: int, index: int | None = None,
+                target: cst.CSTNode | None = None, scope: cst.FunctionDef | None = None):
+        """Bind the helper's parameters (defaults included) to the caller's size labels, then
+        read its single return value (or `target`, an expression inside `scope`)."""
         params = _params(helper)
         bound: dict[str, object] = {}
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
@@ -328,15 +458,18 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
             value = bound.get(p.name.value, p.default)
             if isinstance(value, cst.Name) and value.value in sizes:
                 inner_sizes[p.name.value] = sizes[value.value]
-        returns = [r for r in src.find(helper, m.Return()) if r.value is not None]
-        if len(returns) != 1:
-            return None, f"the helper `{helper.name.value}` has {len(returns)} return statements"
+        scope = scope or helper
+        value = target
+        if value is None:
+            returns = [r for r in src.find(scope, m.Return()) if r.value is not None]
+            if len(returns) != 1:
+                return None, f"the helper `{helper.name.value}` has {len(returns)} return statements"
+            value = returns[0].value
         local = {}
-        for assign in src.find(helper, m.Assign()):
+        for assign in src.find(scope, m.Assign()):
             for t in assign.targets:
                 if isinstance(t.target, cst.Name):
                     local[t.target.value] = assign.value
-        value = returns[0].value
         if index is not None:
             return self._item(src, _Item(value, index), inner_sizes, local, depth + 1)
         return self._order(src, value, inner_sizes, local, depth + 1)
@@ -364,8 +497,16 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
         if changed is not None:
             return Assessment.unknown(f"`{self.key}` (or a name it is built from) is changed in place after it is created", changed)
         wrong, unknown, right = [], None, 0
-        for expr in exprs:
-            order, info = self._order(src, expr, sizes, local)
+        for expr, aliases in exprs:
+            here = sizes
+            if aliases:
+                here = dict(sizes)
+                for alias, (_, target) in aliases.items():
+                    if target in sizes:
+                        here[alias] = sizes[target]
+                    else:
+                        here.pop(alias, None)
+            order, info = self._order(src, expr, here, local)
             if order is None:
                 unknown = unknown or (f"how `{self.function}` creates `{self.key}` could not be followed ({info})", src.line(expr))
             elif order == self.order[::-1]:
@@ -391,7 +532,7 @@ def init_params(n_features, n_hidden, n_outputs, seed=0):
                 if isinstance(t, cst.Attribute) or (isinstance(assign, cst.AugAssign) and not isinstance(t, cst.Name)):
                     return src.line(assign)
                 if isinstance(t, cst.Subscript) and not (
-                        isinstance(t.value, cst.Name) and m.matches(t.slice[0].slice, m.Index(m.SimpleString()))):
+                        isinstance(t.value, cst.Name) and m.matches(t.slice[0].slice, m.Index(m.SimpleString() | m.FormattedString()))):
                     return src.line(assign)
                 if isinstance(assign, cst.Assign) and isinstance(t, cst.Subscript) and src.find(
                         assign.value, m.Subscript(slice=[m.SubscriptElement(m.Index(m.SimpleString()))])):
