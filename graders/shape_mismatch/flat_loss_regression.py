@@ -45,9 +45,11 @@ class FlatLossRegression(LinearRegressionGrader):
         "gradients": "gradients(X, y, w, b) -> (grad_w, grad_b)",
         "fit": "fit(X, y, lr, epochs) -> (w, b, losses)",
     }
-    # the visible data has 120 rows and 3 features; the last case is large enough that an
-    # (n, n) intermediate shows in memory whatever the code does to the traced inputs
-    CASES = [((85, 112), 4, 0.05, 150, True), ((130, 166), 2, 0.08, 120, True), (2000, 5, 0.05, 3, False)]
+    # the visible data has 120 rows and 3 features; one case has fewer rows than features,
+    # and the last is large enough that an (n, n) intermediate shows in memory whatever the
+    # code does to the traced inputs
+    CASES = [((85, 112), 4, 0.05, 150, True), ((130, 166), 2, 0.08, 120, True), (3, 5, 0.05, 20, False),
+             (2000, 5, 0.05, 3, False)]
 
     REFERENCE = (
         (LOSS, "    return float(np.mean((predict(X, w, b) - y.reshape(-1, 1)) ** 2))"),
