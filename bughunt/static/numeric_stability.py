@@ -142,6 +142,7 @@ class _Interp:
         self.reached: set[int] = set()
         self._registry: dict = {}
         self.instances: dict[str, str] = {}
+        self.lambdas: dict[str, cst.Lambda] = {}
 
     # --- constants ---------------------------------------------------------------------
     def const(self, e, env) -> float | None:
@@ -327,6 +328,8 @@ class _Interp:
             return NONE
         if name in self.instances:
             return frozenset({f"inst#{self.instances[name]}"})
+        if name in self.lambdas:
+            return frozenset({f"fn#{self._register(_Fn(self.lambdas[name], {}))}"})
         if name in self.consts:
             return Q  # a module-level dict or a non-numeric constant
         if self.src.names(e) - {name}:
@@ -365,7 +368,8 @@ class _Interp:
                 code, c, flip = self._code(right), cl, True
             else:
                 return frozenset(out)
-            kind = {cst.GreaterThan: "gt", cst.GreaterThanEqual: "ge", cst.LessThan: "lt", cst.LessThanEqual: "le"}.get(type(op))
+            kind = {cst.GreaterThan: "gt", cst.GreaterThanEqual: "ge", cst.LessThan: "lt", cst.LessThanEqual: "le",
+                    cst.Equal: "eq", cst.NotEqual: "ne"}.get(type(op))
             if kind:
                 if flip:
                     kind = _SWAP[kind]
@@ -855,6 +859,9 @@ class _Interp:
             if isinstance(el.slice, cst.Index):
                 slice_tags |= self.tags(el.slice.value, env)
         new = set()
+        if any(x.startswith(f"cmp|{base.value}|eq|") or x.startswith(f"cmp|{base.value}|ne|") for x in slice_tags):
+            env[base.value] = (_join(old, tags) | Q, None)  # p[p == 0] = eps
+            return
         if const is not None:
             for x in slice_tags:
                 if x.startswith("cmp|"):
@@ -1046,12 +1053,18 @@ class _ClassNew:
         self.node = None
 
 
-_SWAP = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge"}  # operands swapped
-_NEGATE = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}  # condition false
+_SWAP = {"gt": "lt", "ge": "le", "lt": "gt", "le": "ge", "eq": "eq", "ne": "ne"}  # operands swapped
+_NEGATE = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt", "eq": "ne", "ne": "eq"}  # condition false
 
 
 def _cmp_tags(kind: str, c: float) -> Tags:
-    """What `x <kind> c` proves about x (strict comparisons with 0 prove x > 0)."""
+    """What `x <kind> c` proves about x (strict comparisons with 0 prove x > 0). `x == c`
+    makes x the constant; `x != c` proves nothing the checker uses, so it says unknown
+    (np.where(p == 0, eps, p) keeps an exact 0 out without a bound it can state)."""
+    if kind == "eq":
+        return _Interp.const_tags(c) - {"const"}
+    if kind == "ne":
+        return Q
     if kind in ("gt", "ge"):
         out = {"lower"}
         if c > 0 or (kind == "gt" and c >= 0):
@@ -1204,6 +1217,12 @@ def analyze(src: Source, entry: tuple[str, ...] | None = None) -> list[tuple[str
                         if isinstance(t.target, cst.Name):
                             instances[t.target.value] = small.value.func.value
     interp.instances = instances
+    interp.lambdas = {
+        t.target.value: small.value
+        for stmt in src.graded_nodes() if isinstance(stmt, cst.SimpleStatementLine)
+        for small in stmt.body if isinstance(small, cst.Assign) and isinstance(small.value, cst.Lambda)
+        for t in small.targets if isinstance(t.target, cst.Name)
+    }
     for name in entries:
         fn = functions[name]
         required = [NONE for p in list(fn.params.posonly_params) + list(fn.params.params) if p.default is None]
@@ -1470,6 +1489,12 @@ def sigmoid(z):
 """,
         """
 import numpy as np
+logistic = lambda t: 1 / (1 + np.exp(-np.clip(t, -500, 500)))
+def sigmoid(z):
+    return logistic(z)
+""",
+        """
+import numpy as np
 PARAMS = {"limit": 500.0}
 def sigmoid(z):
     return 1 / (1 + np.exp(-np.clip(z, -PARAMS["limit"], PARAMS["limit"])))
@@ -1672,6 +1697,20 @@ def bce(y, p):
 """,
     ]
     UNKNOWN = [
+        """
+import numpy as np
+def bce(y, p):
+    p = np.where(p == 0, 1e-12, p)
+    q = np.where(p == 1, 1e-12, 1 - p)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(q))
+""",
+        """
+import numpy as np
+def bce(y, p):
+    p = np.array(p, dtype=float)
+    p[p == 0] = 1e-12
+    return -np.mean(np.log(p))
+""",
         """
 import numpy as np
 def bce(y, p, guard=None):
