@@ -331,3 +331,17 @@ def test_check_a_broken_file_cannot_pass_by_editing_the_grader(tmp_path):
     assert grade(EX, attack).status != "pass"
     assert _digest(grader) == before
     assert grade(EX, EX.path).status == "fail"
+
+
+def test_judges_and_case_builders_are_unreadable_in_the_jail(runner, tmp_path):
+    hidden = jail.parent_only_files()
+    assert hidden
+    result = runner(_attack(tmp_path, f"""
+        for p in {hidden!r}:
+            try:
+                with open(p, "rb") as fh:
+                    print("SIZE", len(fh.read()))
+            except OSError:
+                print("SIZE", 0)
+    """))
+    assert _said(result, "SIZE") and all(n == "0" for n in _said(result, "SIZE")), result.output

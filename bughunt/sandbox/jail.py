@@ -102,14 +102,34 @@ def _system_args() -> list[str]:
     return args
 
 
+def parent_only_files() -> list[str]:
+    """Modules inside the bughunt package that only the parent may read: the judges, the
+    hidden-case builders and the grader self-check. A jail for split graders masks them
+    with an empty file (the child never imports them; now it cannot even read them)."""
+    found = []
+    families = _PKG_DIR / "families"
+    for path in sorted(families.rglob("*.py")) if families.is_dir() else []:
+        stem = path.stem
+        if "judge" in stem or "cases" in stem:
+            found.append(str(path))
+            found += [str(p) for p in sorted((path.parent / "__pycache__").glob(f"{stem}.*.pyc"))]
+    for name in ("devcheck",):
+        if (_PKG_DIR / f"{name}.py").is_file():
+            found.append(str(_PKG_DIR / f"{name}.py"))
+            found += [str(p) for p in sorted((_PKG_DIR / "__pycache__").glob(f"{name}.*.pyc"))]
+    return found
+
+
 def bwrap_argv(
     command: list[str],
     *,
     tmp_mb: int = 64,
     extra_ro: list[str] = (),
     extra_rw: list[tuple[str, str]] = (),
+    hide_parent_only: bool = False,
 ) -> list[str]:
-    """The bwrap command line that runs `command` in a fresh jail."""
+    """The bwrap command line that runs `command` in a fresh jail. `hide_parent_only`
+    masks the judge and case-builder modules (only when no legacy grader must load)."""
     bwrap = _bwrap()
     if bwrap is None:
         raise RuntimeError("bwrap is not installed")
@@ -129,6 +149,9 @@ def bwrap_argv(
     ]
     for p in runtime_paths() + [str(Path(p).resolve()) for p in extra_ro]:
         args += ["--ro-bind", p, p]
+    if hide_parent_only:
+        for path in parent_only_files():
+            args += ["--ro-bind", "/dev/null", path]
     for src, dest in extra_rw:
         args += ["--bind", src, dest]
     args += ["--size", str(max(1, int(tmp_mb)) * 2**20), "--tmpfs", JAIL_TMP, "--chdir", JAIL_TMP]

@@ -201,7 +201,7 @@ def run_probe(
     if jailed:
         cgroup = jails.PidsCgroup(f"bughunt-run-{token[:12]}", jails.NPROC)
         extra = [] if request.get("probe") else _legacy_files(grader_path)
-        argv = jails.bwrap_argv(boot, tmp_mb=limits.file_mb, extra_ro=extra)
+        argv = jails.bwrap_argv(boot, tmp_mb=limits.file_mb, extra_ro=extra, hide_parent_only=not extra)
         join, limit = cgroup.join_fn(), preexec
 
         def preexec() -> None:  # noqa: F811 (the jailed variant)

@@ -141,7 +141,7 @@ class WarmSandbox:
                 rw = [(str(self.cgroup.path), jails.CGROUP_MOUNT)]
                 config["cgroup"] = jails.CGROUP_MOUNT
             legacy = [f for g in preload["graders"] for f in _legacy_files(Path(g))]
-            argv = jails.bwrap_argv(boot, tmp_mb=64, extra_ro=legacy, extra_rw=rw)
+            argv = jails.bwrap_argv(boot, tmp_mb=64, extra_ro=legacy, extra_rw=rw, hide_parent_only=not legacy)
             preexec = self.cgroup.join_fn()
         else:
             argv = boot
