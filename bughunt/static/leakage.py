@@ -121,7 +121,9 @@ class LeakFlow(RowFlow):
             self.stat_token.setdefault((stat.line, stat.what), token)
             token = self.stat_token[(stat.line, stat.what)]
             self.deps[token] = self.deps.get(token, frozenset()) | frozenset(self.tokens(stat.x | stat.y))
-            out = out | {token}
+            # a statistic is a summary, not a set of rows: what it saw is judged at its own sink,
+            # and the token says where it went
+            out = (out - _ROLES - {ALL, UNSURE}) | {token}
         return out
 
     def _dict_item(self, container: "_Dict", key_node):
@@ -143,6 +145,18 @@ class LeakFlow(RowFlow):
             container = self._expr(e.value, env)
             if isinstance(container, _Dict):
                 return self._dict_item(container, e.slice[0].slice.value)
+            base = _flat(container)
+            key = e.slice[0].slice.value
+            if ALL in base and not isinstance(key, (cst.SimpleString, cst.ConcatenatedString, cst.Integer)):
+                idx = _flat(self._expr(key, env))
+                if idx & {UNSURE, ALL} and len(idx & _ROLES) != 1:
+                    # rows picked by an index of unknown role, or by a mask computed from the data
+                    rest = EMPTY
+                    for part in e.slice[1:]:
+                        if isinstance(part.slice, cst.Index):
+                            rest |= _flat(self._expr(part.slice.value, env))
+                    self.note("rows are chosen by an index the check cannot attribute to the training or test split", e)
+                    return (base - {ALL}) | {UNSURE} | (idx - _ROLES - {ALL}) | rest
         return super()._subscript(e, env)
 
     def _bind(self, target, value, env):
@@ -275,20 +289,35 @@ def evaluate(X, y, seed):
     def passed_message(self) -> str:
         return f"{self.step} learns from the training split only"
 
-    def findings(self, src: Source) -> list[Finding]:
-        flow = analyze(src, self.entry_points)
-        out = []
-        for sink in flow.leaky():
-            if not self.select(sink):
-                continue
-            out.append(
-                Finding(
-                    sink.line,
-                    f"`{sink.what.removesuffix('[axis]')}` learns from {describe_rows(sink)}, so the test "
-                    f"score is inflated by information the model should not have; {self.advice}",
-                )
+    def assess(self, src: Source) -> Assessment:
+        flow = run_leakflow(src, self.entry_points)
+        sinks = [s for s in flow.flow.sinks if self.select(s)]
+        out = [
+            Finding(
+                s.line,
+                f"`{s.what.removesuffix('[axis]')}` learns from {describe_rows(s)}, so the test "
+                f"score is inflated by information the model should not have; {self.advice}",
             )
-        return out
+            for s in sinks
+            if proven_leak(s)
+        ]
+        if out:
+            return Assessment.wrong(out)
+        doubtful = [s for s in sinks if unsure(s)]
+        if doubtful:
+            s = doubtful[0]
+            return Assessment.unknown(
+                f"`{s.what.removesuffix('[axis]')}` learns from rows the check cannot attribute to the training or "
+                "test split", s.line,
+            )
+        if flow.notes:
+            text, line = flow.notes[0]
+            return Assessment.unknown(text, line)
+        return Assessment.right()
+
+    def findings(self, src: Source) -> list[Finding]:
+        got = self.assess(src)
+        return got.findings if got.outcome == "wrong" else []
 
 
 class NoLabelDerivedFeature(StaticCheck):
@@ -321,17 +350,28 @@ def evaluate(X, y, seed):
     def __init__(self, entry_points: dict | None = None):
         self.entry_points = entry_points or DEFAULT_ENTRY
 
-    def findings(self, src: Source) -> list[Finding]:
-        flow = analyze(src, self.entry_points)
-        return [
+    def assess(self, src: Source) -> Assessment:
+        flow = run_leakflow(src, self.entry_points)
+        fits = [s for s in flow.flow.sinks if s.kind == "fit"]
+        out = [
             Finding(
                 s.line,
                 f"the features given to `{s.what}` are computed from the label itself, so the model "
                 "can read the answer off them; a feature must be known before the outcome is",
             )
-            for s in flow.sinks
-            if s.kind == "fit" and TARGET in s.x
+            for s in fits
+            if TARGET in s.x
         ]
+        if out:
+            return Assessment.wrong(out)
+        if flow.notes:
+            text, line = flow.notes[0]
+            return Assessment.unknown(text, line)
+        return Assessment.right()
+
+    def findings(self, src: Source) -> list[Finding]:
+        got = self.assess(src)
+        return got.findings if got.outcome == "wrong" else []
 
 
 def is_class(*suffixes: str) -> Callable[[Sink], bool]:

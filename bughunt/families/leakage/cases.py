@@ -113,9 +113,7 @@ def outlier_rows(X, rows, rng, flip_missing: bool = False):
     return out
 
 
-def column_affine(X, rng):
-    """A copy of X with every column rescaled by 1e-2..1e2 and shifted: standardized (and
-    median-filled) pipelines give the same predictions on it, unscaled ones do not."""
-    scale = 10.0 ** rng.uniform(-2, 2, X.shape[1])
-    shift = rng.uniform(-50, 50, X.shape[1])
-    return np.asarray(X, dtype=float) * scale + shift
+def affine_map(n_cols: int, rng):
+    """A scale (1e-2..1e2) and a shift per column: standardized (and median-filled) pipelines
+    give the same predictions on X * scale + shift, unscaled ones do not."""
+    return 10.0 ** rng.uniform(-2, 2, n_cols), rng.uniform(-50, 50, n_cols)

@@ -27,6 +27,7 @@ from bughunt.grader import Grader, case_rng
 from bughunt.verdict import Check
 
 from . import cases as hidden
+from .probes import apply_run
 
 FN = "train_and_predict"
 TOLERANCE = 1e-7
@@ -83,25 +84,25 @@ class LeakageGrader(Grader):
             rng = case_rng(seed, self.exercise, i)
             spec = dict(spec)
             X, y = hidden.BUILDERS[spec.pop("builder")](rng, **spec)
+            X = X.astype(np.float32).astype(float)  # sent as float32: the same values on both sides
             split_seed = int(rng.integers(1, 10_000))
             test = self.test_rows(y, split_seed)
-            runs = [{"name": "base", "X": X, "y": y}]
+            runs = [{"name": "base"}]
             for name in self.runs:
                 if name == "rows":
-                    runs.append({"name": name, "X": hidden.outlier_rows(X, test[::2], rng, self.flip_missing), "y": y})
+                    changed = test[::2]
+                    block = hidden.outlier_rows(X, changed, rng, self.flip_missing)[changed]
+                    runs.append({"name": name, "rows": changed, "values": block})
                 elif name == "labels":
-                    flipped = y.copy()
-                    flipped[test] = 1 - flipped[test]
-                    runs.append({"name": name, "X": X, "y": flipped})
+                    runs.append({"name": name, "label_rows": test, "labels": 1 - y[test]})
                 elif name == "affine":
-                    runs.append({"name": name, "X": hidden.column_affine(X, rng), "y": y})
+                    scale, shift = hidden.affine_map(X.shape[1], rng)
+                    runs.append({"name": name, "scale": scale, "shift": shift})
                 elif name == "column":
-                    noisy = X.copy()
-                    noisy[:, self.noise_column] = rng.permutation(noisy[:, self.noise_column])
-                    runs.append({"name": name, "X": noisy, "y": y})
+                    runs.append({"name": name, "column": self.noise_column, "column_values": rng.permutation(X[:, self.noise_column])})
                 else:
                     raise ValueError(f"unknown run {name!r}")
-            out.append({"seed": split_seed, "runs": runs})
+            out.append({"seed": split_seed, "X": X.astype(np.float32), "y": y, "runs": runs})
         return out
 
     def test_rows(self, y, seed: int) -> np.ndarray:
@@ -188,8 +189,8 @@ class CaseJudge:
 
     def __init__(self, grader: LeakageGrader, case: dict, obs: dict, where: str, notes: dict):
         self.grader, self.case, self.obs, self.where, self.notes = grader, case, obs, where, notes
-        self.runs = {run["name"]: run for run in case["runs"]}
-        self.X, self.y = self.runs["base"]["X"], self.runs["base"]["y"]
+        self.runs = {run["name"]: apply_run(case, run) for run in case["runs"]}
+        self.X, self.y = self.runs["base"]
         self.n = len(self.y)
         self.expected = grader.test_rows(self.y, case["seed"])
         self.order: np.ndarray | None = None
@@ -208,7 +209,7 @@ class CaseJudge:
             self.note("shape", f"found {len(proba)} values for {len(self.order)} test rows, or values outside [0, 1]")
             return
         for name in self.grader.runs:
-            labels = self.runs[name]["y"]
+            labels = self.runs[name][1]
             y_test, p = self.got(name, "y_test"), self.got(name, "proba")
             if y_test.shape != self.order.shape or not np.array_equal(y_test, labels[self.order]):
                 self.note("split", "found different test rows once only feature values or test labels changed")

@@ -59,9 +59,25 @@ def _watch(index: int, qualified: str) -> None:
         setattr(cls, method, make(original))
 
 
+def apply_run(case: dict, run: dict):
+    """The dataset of one run: the case's X and y with the run's edits applied (every column
+    rescaled and shifted, some rows or one column replaced, some labels replaced)."""
+    X = np.array(case["X"], dtype=float, copy=True)
+    y = np.array(case["y"], copy=True)
+    if "scale" in run:
+        X = X * run["scale"] + run["shift"]
+    if "rows" in run:
+        X[run["rows"]] = run["values"]
+    if "column" in run:
+        X[:, int(run["column"])] = run["column_values"]
+    if "label_rows" in run:
+        y[run["label_rows"]] = run["labels"]
+    return X, y
+
+
 class TrainAndPredict(Probe):
-    """Runs `config["fn"](X, y, seed) -> (y_test, test_probabilities)` once per dataset in
-    `case["runs"]` and reports, for run `name`: `name_y_test`, `name_proba`, `name_split`
+    """Runs `config["fn"](X, y, seed) -> (y_test, test_probabilities)` once per run in
+    `case["runs"]` (the case's data with the run's edits) and reports, for run `name`: `name_y_test`, `name_proba`, `name_split`
     (test rows of the first train_test_split on all rows, or None) and `name_fits`."""
 
     def instrument(self, config):
@@ -75,10 +91,10 @@ class TrainAndPredict(Probe):
         seed = case["seed"]
         obs = {}
         for run in case["runs"]:
-            X, y = run["X"], run["y"]
+            X, y = apply_run(case, run)
             RECORDER.reset()
             FITS.clear()
-            out = fn(X.copy(), y.copy(), seed)
+            out = fn(X, y, seed)
             if not isinstance(out, (tuple, list)) or len(out) != 2:
                 raise ContractError(f"`{name}` should return a pair (y_test, test_probabilities)")
             key = run["name"]
