@@ -235,6 +235,7 @@ class PidsCgroup:
         root = _pids_root()
         if root is None:
             return
+        _sweep_stale(root)
         try:
             path = root / name
             path.mkdir()
@@ -314,6 +315,33 @@ def _sweep(wait: float = 0.0) -> None:
         if not _pending or time.monotonic() >= deadline:
             return
         time.sleep(0.05)
+
+
+_STALE_AFTER = 120.0
+
+
+def _sweep_stale(root: Path) -> None:
+    """Remove our cgroups that a killed grader left behind: empty, and older than any run's
+    start-up (a live run's cgroup always holds at least its jail's first process)."""
+    import time
+
+    now = time.time()
+    try:
+        entries = [e for e in root.iterdir() if e.name.startswith(("bughunt-run-", "bughunt-warm-"))]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if now - entry.stat().st_mtime < _STALE_AFTER:
+                continue
+            subs = sorted((p for p in entry.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts))
+            if any((d / "cgroup.procs").read_text().strip() for d in [entry, *subs]):
+                continue
+            for sub in subs:
+                sub.rmdir()
+            entry.rmdir()
+        except OSError:
+            continue
 
 
 import atexit  # noqa: E402
