@@ -262,3 +262,53 @@ def test_long_inputs_reach_beyond_long_double():
     spread = Z["Z"].max(axis=1) - Z["Z"].min(axis=1)
     assert np.abs(Z["Z"]).max() > 1e307 and np.all(np.isfinite(spread))
     assert Z["one"].shape[0] == 1 and Z["few"].shape[0] < Z["few"].shape[1]
+
+
+# --- correct code in unfamiliar styles is never proven wrong ---------------------------
+CORRECT_SIGMOIDS = [
+    "return np.exp(np.minimum(z, 0)) / (1 + np.exp(-np.abs(z)))",
+    "z = np.where(z < -500, -500, z)\n    return 1 / (1 + np.exp(-z))",
+    "out = np.empty_like(z)\n    for i in range(len(z)):\n        if z[i] >= 0:\n            out[i] = 1 / (1 + math.exp(-z[i]))\n"
+    "        else:\n            e = math.exp(z[i])\n            out[i] = e / (1 + e)\n    return out",
+    "return np.array([1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t)) for t in z])",
+    "neg = z < 0\n    ez = np.exp(np.where(neg, z, -z))\n    return np.where(neg, ez / (1 + ez), 1 / (1 + ez))",
+    "result = np.zeros(z.shape)\n    pos = np.where(z >= 0)\n    neg = np.where(z < 0)\n    result[pos] = 1 / (1 + np.exp(-z[pos]))\n"
+    "    result[neg] = np.exp(z[neg]) / (1 + np.exp(z[neg]))\n    return result",
+    "limit = np.log(np.finfo(np.float64).max)\n    return 1 / (1 + np.exp(-np.clip(z, -limit, limit)))",
+    "with np.errstate(under='ignore'):\n        return 1 / (1 + np.exp(-np.clip(z, -500, 500)))",
+]
+CORRECT_SOFTMAXES = [
+    "e = np.exp(Z - np.max(Z, axis=1)[:, np.newaxis])\n    return e / e.sum(axis=1)[:, np.newaxis]",
+    "S = (Z.T - Z.max(axis=1)).T\n    E = np.exp(S)\n    return E / E.sum(axis=1, keepdims=True)",
+    "out = []\n    for row in Z:\n        m = max(row)\n        ex = [math.exp(v - m) for v in row]\n        s = sum(ex)\n"
+    "        out.append([v / s for v in ex])\n    return np.array(out)",
+    "return np.exp(Z - logsumexp(Z, axis=1)[:, None])",
+]
+CORRECT_LOSSES = [
+    "eps = 1e-15\n    return -np.mean(y * np.log(np.clip(p, eps, 1)) + (1 - y) * np.log(1 - np.clip(p, 0, 1 - eps)))",
+    "return -np.mean(y * np.log(p.clip(min=1e-12)) + (1 - y) * np.log((1 - p).clip(min=1e-12)))",
+    "total = 0\n    for t, q in zip(y, p):\n        total += -math.log(q) if (t == 1 and q > 0) else (-math.log(1 - q) if q < 1 else 30.0)\n"
+    "    return total / len(y)",
+    "ll = np.zeros_like(p)\n    ll[y == 1] = np.log(np.maximum(p[y == 1], 1e-12))\n    ll[y == 0] = np.log(np.maximum(1 - p[y == 0], 1e-12))\n"
+    "    return -ll.mean()",
+    "p = np.where(p == 0, 1e-12, p)\n    q = np.where(p == 1, 1e-12, 1 - p)\n    return -np.mean(y * np.log(p) + (1 - y) * np.log(q))",
+]
+HEADER = "import math\nimport numpy as np\nfrom scipy.special import logsumexp\n"
+
+
+@pytest.mark.parametrize("body", CORRECT_SIGMOIDS)
+def test_correct_sigmoid_never_wrong(body):
+    src = Source.parse(f"{HEADER}def sigmoid(z):\n    {body}\n")
+    assert ExpArgumentBounded(functions=("sigmoid",)).assess(src).outcome != "wrong"
+
+
+@pytest.mark.parametrize("body", CORRECT_SOFTMAXES)
+def test_correct_softmax_never_wrong(body):
+    src = Source.parse(f"{HEADER}def softmax(Z):\n    {body}\n")
+    assert ExpArgumentBounded(functions=("softmax",)).assess(src).outcome != "wrong"
+
+
+@pytest.mark.parametrize("body", CORRECT_LOSSES)
+def test_correct_loss_never_wrong(body):
+    src = Source.parse(f"{HEADER}def bce(y, p):\n    {body}\n")
+    assert LogArgumentPositive(functions=("bce",)).assess(src).outcome != "wrong"

@@ -143,6 +143,7 @@ class _Interp:
         self._registry: dict = {}
         self.instances: dict[str, str] = {}
         self.lambdas: dict[str, cst.Lambda] = {}
+        self.quiet = 0
 
     # --- constants ---------------------------------------------------------------------
     def const(self, e, env) -> float | None:
@@ -246,7 +247,9 @@ class _Interp:
         if e is None:
             return NONE
         out = self._tags(e, env)
-        if isinstance(e, (cst.Name, cst.Subscript, cst.Attribute)):
+        if isinstance(e, (cst.Name, cst.Subscript, cst.Attribute, cst.BinaryOperation, cst.UnaryOperation, cst.Call)) and any(
+            k.startswith("#") for k in env
+        ):
             extra = env.get("#" + self._code(e))
             if extra is not None:
                 out = (out - {UNK}) | extra[0] if UNK not in extra[0] else out | extra[0]
@@ -275,8 +278,9 @@ class _Interp:
                 return _neg(t)
             if isinstance(e.operator, cst.Plus):
                 return t
-            if isinstance(e.operator, cst.BitInvert) and any(x.startswith("cmp|") for x in t):
-                return frozenset(_flip(x) for x in t if x.startswith("cmp|")) | {"mask"}
+            if isinstance(e.operator, (cst.BitInvert, cst.Not)) and any(x.startswith("cmp|") for x in t):
+                swapped = {"disj"} if "conj" in t else ({"conj"} if "disj" in t else set())
+                return frozenset(_flip(x) for x in t if x.startswith("cmp|")) | {"mask"} | swapped
             if isinstance(e.operator, cst.Not):
                 return NONE
             return t & Q
@@ -286,7 +290,7 @@ class _Interp:
             return self.compare(e, env)
         if isinstance(e, cst.BooleanOperation):
             a, b = self.tags(e.left, env), self.tags(e.right, env)
-            return (a | b) & Q
+            return _logic(isinstance(e.operator, cst.And), a, b)
         if isinstance(e, cst.Subscript):
             return self.subscript(e, env)
         if isinstance(e, cst.Attribute):
@@ -377,15 +381,11 @@ class _Interp:
         return frozenset(out)
 
     def _refined(self, env, cond: Tags, positive: bool) -> dict:
-        cmps = [x for x in cond if x.startswith("cmp|")]
+        cmps = _cmps(cond, positive)
         if not cmps:
             return env
         env = dict(env)
-        for x in cmps:
-            _, code, kind, c = x.split("|", 3)
-            if not positive:
-                kind = _NEGATE[kind]
-            c = float(c)
+        for code, kind, c in cmps:
             env["#" + code] = (_cmp_tags(kind, c) | env.get("#" + code, (NONE, None))[0], None)
         return env
 
@@ -404,11 +404,9 @@ class _Interp:
         for el in e.slice:
             if isinstance(el.slice, cst.Index):
                 t = self.tags(el.slice.value, env)
-                for x in t:
-                    if x.startswith("cmp|"):
-                        _, code, kind, c = x.split("|", 3)
-                        if code == base_code:
-                            out |= _cmp_tags(kind, float(c))
+                for code, kind, c in _cmps(t, True):
+                    if code == base_code:
+                        out |= _cmp_tags(kind, c)
             else:
                 self._visit_children(el.slice, env)
         return frozenset(out)
@@ -425,6 +423,8 @@ class _Interp:
 
     def binop(self, e: cst.BinaryOperation, env) -> Tags:
         a, b = self.tags(e.left, env), self.tags(e.right, env)
+        if isinstance(e.operator, (cst.BitAnd, cst.BitOr)) and "mask" in a and "mask" in b:
+            return _logic(isinstance(e.operator, cst.BitAnd), a, b)
         ca, cb = self.const(e.left, env), self.const(e.right, env)
         return self.combine(e.operator, a, b, ca, cb)
 
@@ -450,8 +450,10 @@ class _Interp:
             return frozenset(out)
         elif isinstance(op, cst.Add):
             for x, y, cy in ((a, b, cb), (b, a, ca)):
-                if cy is not None and cy > 0:
-                    out.add("pos")  # the logged values are probabilities, so p + eps > 0
+                if cy is not None and cy > 0 and (x & {"nonneg", "pos"} or not (x - Q)):
+                    # p + eps > 0: a value the checker knows nothing about is read as the
+                    # probability the exercise passes in (the runtime probe checks that)
+                    out.add("pos")
                 if "pos" in x and "nonneg" in y:
                     out.add("pos")
                 if "maxlike" in x and "nonneg" in y:
@@ -573,9 +575,11 @@ class _Interp:
             return frozenset(out)
         if names & WHERE_FUNCS and len(args) == 3:
             cond = arg_tags[0]
-            a = self._refine_value(args[1], arg_tags[1], cond, True)
-            b = self._refine_value(args[2], arg_tags[2], cond, False)
+            a = self._quiet(args[1], self._refined(env, cond, True)) | arg_tags[1]
+            b = self._quiet(args[2], self._refined(env, cond, False)) | arg_tags[2]
             return _join(a, b) | (cond & Q)
+        if (names & WHERE_FUNCS and len(args) == 1) or names & {"numpy.nonzero", "numpy.flatnonzero", "numpy.argwhere"}:
+            return frozenset(x for x in first if x.startswith("cmp|") or x in ("mask", "conj", "disj", UNK))
         if names & PIECEWISE_FUNCS and len(args) >= 3:
             return self._piecewise(args, arg_tags, env)
         if names & VECTORIZE_FUNCS and args:
@@ -740,16 +744,21 @@ class _Interp:
                 outs.append(t)
         return _meet_all(outs) - {"const"} if outs else Q
 
+    def _quiet(self, expr, env) -> Tags:
+        """Tags of `expr` where a condition holds, without recording its calls again (they
+        run on every element, which the first reading already recorded)."""
+        self.quiet += 1
+        try:
+            return self.tags(expr, env)
+        finally:
+            self.quiet -= 1
+
     def _refine_value(self, expr, t: Tags, cond: Tags, positive: bool) -> Tags:
         code = self._code(expr)
         out = set(t)
-        for x in cond:
-            if x.startswith("cmp|"):
-                _, c_code, kind, c = x.split("|", 3)
-                if c_code == code:
-                    if not positive:
-                        kind = _NEGATE[kind]
-                    out |= _cmp_tags(kind, float(c))
+        for c_code, kind, c in _cmps(cond, positive):
+            if c_code == code:
+                out |= _cmp_tags(kind, c)
         return frozenset(out)
 
     def _floor_or_ceiling(self, arg_tags, consts, floor: bool) -> Tags:
@@ -813,6 +822,8 @@ class _Interp:
         return frozenset(out | (base & Q))
 
     def _record(self, kind: str, call: cst.Call, arg: Tags):
+        if self.quiet:
+            return
         key = (self.src.line(call), self.src.positions[call].start.column)
         prev = self.calls.get(key)
         if prev is None:
@@ -863,11 +874,9 @@ class _Interp:
             env[base.value] = (_join(old, tags) | Q, None)  # p[p == 0] = eps
             return
         if const is not None:
-            for x in slice_tags:
-                if x.startswith("cmp|"):
-                    _, code, kind, c = x.split("|", 3)
+            for code, kind, c in _cmps(slice_tags, True):
+                if True:
                     if code == base.value:
-                        c = float(c)
                         if kind in ("gt", "ge"):  # values above c replaced by const: at most max(c, const)
                             new.add("upper")
                             if max(c, const) < 1:
@@ -1080,6 +1089,31 @@ def _cmp_tags(kind: str, c: float) -> Tags:
     return frozenset(out)
 
 
+def _cmps(cond: Tags, positive: bool) -> list[tuple[str, str, float]]:
+    """(expression, kind, constant) facts that hold where `cond` is true (positive) or
+    false. A conjunction proves all its parts when true, a disjunction all the negated
+    parts when false; otherwise nothing."""
+    if ("disj" in cond and positive) or ("conj" in cond and not positive):
+        return []
+    out = []
+    for x in cond:
+        if x.startswith("cmp|"):
+            _, code, kind, c = x.split("|", 3)
+            out.append((code, kind if positive else _NEGATE[kind], float(c)))
+    if len(out) > 1 and not (cond & {"conj", "disj"}):
+        return []
+    return out
+
+
+def _logic(conj: bool, a: Tags, b: Tags) -> Tags:
+    """`a and b` / `a & b` (conj) or `a or b` / `a | b` of two conditions."""
+    mixed = (a | b) & {"conj", "disj"}
+    if mixed and mixed != {"conj" if conj else "disj"}:
+        return frozenset({"mask"}) | ((a | b) & Q)
+    parts = {x for x in a | b if x.startswith("cmp|")}
+    return frozenset(parts | {"mask", "conj" if conj else "disj"} | ((a | b) & Q))
+
+
 def _flip(x: str) -> str:
     _, code, kind, c = x.split("|", 3)
     return f"cmp|{code}|{_NEGATE[kind]}|{c}"
@@ -1258,13 +1292,17 @@ def analyze(src: Source, entry: tuple[str, ...] | None = None) -> list[tuple[str
 
 
 def _enclosing(src: Source, node, owner_of) -> str:
-    parents = src.parents
-    cur = node
-    while cur is not None:
-        if id(cur) in owner_of:
-            return owner_of[id(cur)]
-        cur = parents.get(cur)
-    return "the module"
+    """The name of the innermost graded function (or method) whose text holds `node`."""
+    order, span = src._preorder
+    where = span.get(id(node))
+    best, size = "the module", None
+    if where is None:
+        return best
+    for fn_id, name in owner_of.items():
+        fs = span.get(fn_id)
+        if fs and fs[0] <= where[0] and where[1] <= fs[1] and (size is None or fs[1] - fs[0] < size):
+            best, size = name, fs[1] - fs[0]
+    return best
 
 
 def _safe(kind: str, tags: Tags) -> bool:
@@ -1666,6 +1704,12 @@ def bce(y, p):
 import numpy as np
 def bce(y, p):
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+""",
+        """
+import numpy as np
+def loss(y, z):
+    p = 0.5 * (1.0 + np.tanh(0.5 * z))
+    return -np.mean(y * np.log(p))
 """,
         """
 import numpy as np
