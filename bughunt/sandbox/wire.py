@@ -21,7 +21,7 @@ class WireError(ValueError):
 
 def _default(obj):
     if isinstance(obj, np.ndarray):
-        arr = np.ascontiguousarray(obj)
+        arr = np.asarray(obj, order="C")  # keeps 0-d arrays 0-d (ascontiguousarray makes them 1-d)
         if arr.dtype.name not in _DTYPES:
             arr = arr.astype(np.float64) if arr.dtype.kind in "fc" else arr.astype(str).astype(object)
             if arr.dtype == object:
