@@ -78,6 +78,50 @@ class Fn:
         self.env = env
 
 
+class Obj:
+    """An instance of a class defined in the file: its attributes, and which of them its
+    methods train (`self.w -= ...`, `self.w = self.w - ...`)."""
+
+    __slots__ = ("cls", "attrs", "trained", "key")
+    _count = [0]
+
+    def __init__(self, cls: cst.ClassDef):
+        self.cls = cls
+        self.attrs: dict[str, "Val"] = {}
+        self.trained = _trained_attributes(cls)
+        Obj._count[0] += 1
+        self.key = Obj._count[0]
+
+    def name(self, attr: str) -> str:
+        return f"@{self.key}.{attr}"
+
+    def method(self, name: str):
+        for s in self.cls.body.body:
+            if isinstance(s, cst.FunctionDef) and s.name.value == name:
+                return None if s.decorators else s
+        return None
+
+
+def _trained_attributes(cls: cst.ClassDef) -> set[str]:
+    def self_attr(t):
+        return t.attr.value if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self" else None
+
+    out = set()
+    for node in m.findall(cls, m.AugAssign() | m.Assign()):
+        if isinstance(node, cst.AugAssign):
+            a = self_attr(node.target)
+            if a and isinstance(node.operator, (cst.SubtractAssign, cst.AddAssign)) and not _is_literal(node.value):
+                out.add(a)
+            continue
+        if _is_extreme(node.value):
+            continue
+        used = {x.attr.value for x in m.findall(node.value, m.Attribute()) if self_attr(x)}
+        for t in node.targets:
+            targets = [e.value for e in t.target.elements] if isinstance(t.target, (cst.Tuple, cst.List)) else [t.target]
+            out |= {self_attr(x) for x in targets if self_attr(x) in used}
+    return out
+
+
 @dataclass(frozen=True)
 class Val:
     labels: frozenset = frozenset()
@@ -93,6 +137,7 @@ class Val:
     elem: "Val | None" = None  # the value of one element when iterated
     mixed: bool = False  # no residual in it, but may be negative (Z - Z.max(), h ** 2 - 1)
     lib: bool = False  # an object a library call returned (a fitted model): its methods change no local
+    obj: "Obj | None" = None  # an instance of a class defined in the file
 
     def flat(self) -> "Val":
         if self.items is None and self.keys is None and self.elem is None:
@@ -178,6 +223,15 @@ class Analysis:
     lost: list[tuple[int, str]] = field(default_factory=list)
     #: names bound after the training loop, with their values
     after_loop: dict = field(default_factory=dict)
+    #: the entry function's names when it returned (objects resolve `m.b` to the attribute's own name)
+    env: dict = field(default_factory=dict)
+
+    def canonical(self, name: str) -> str:
+        base, dot, attr = name.partition(".")
+        v = self.env.get(base)
+        if dot and v is not None and v.obj is not None:
+            return v.obj.name(attr)
+        return name
 
 
 _LOOP_UPDATED: "OrderedDict[int, tuple[cst.CSTNode, frozenset[str]]]" = OrderedDict()
@@ -306,6 +360,7 @@ class Interpreter:
         self.max_depth = max_depth
         self._cache: dict = {}
         self.lost: list[tuple[int, str]] = []
+        self.saw_loop = False
         self.classes = {s.name.value: s for s in src.module.body if isinstance(s, cst.ClassDef)}
 
     def lose(self, node, what: str) -> None:
@@ -316,7 +371,7 @@ class Interpreter:
         if (line, what) not in self.lost:
             self.lost.append((line, what))
 
-    def run(self, fn, args: dict, depth: int = 0, record: bool = True, closure: dict | None = None) -> Analysis:
+    def run(self, fn, args: dict, depth: int = 0, record: bool = True, closure: dict | None = None, caller=None) -> Analysis:
         env: dict[str, Val] = dict(closure or {})
         params = list(fn.params.posonly_params) + list(fn.params.params)
         for i, p in enumerate(params):
@@ -329,11 +384,25 @@ class Interpreter:
         for p in fn.params.kwonly_params:
             env[p.name.value] = args.get(p.name.value, NEUTRAL)
         frame = _Frame(self, fn, env, depth, record)
+        if caller is not None:  # a method: its updates are the caller's, inside the caller's loops
+            frame.sink = caller.sink
+            frame.outer_loop = caller.outer_loop + caller.loop
+            frame.outer_warm = caller.outer_warm + caller.warmup
         if isinstance(fn, cst.Lambda):
             frame.analysis.returns.append(frame.expr(fn.body))
         else:
             frame.block(fn.body.body)
+        frame.analysis.env = frame.env
         return frame.analysis
+
+    def call_method(self, caller, obj: "Obj", method, argvals, kwvals, node) -> Val:
+        if caller.depth + 1 >= self.max_depth:
+            self.lose(node, "calls nested too deeply to follow")
+            return _opaque(argvals + list(kwvals.values()))
+        args = {0: Val(obj=obj), **{i + 1: v for i, v in enumerate(argvals)}}
+        args.update(kwvals)
+        res = self.run(method, args, caller.depth + 1, record=caller.record, caller=caller)
+        return _merge_all(res.returns) if res.returns else NEUTRAL
 
     def call(self, fn, argvals: list[Val], kwvals: dict, depth: int, closure: dict | None = None, node=None) -> Val:
         if depth >= self.max_depth:
@@ -360,10 +429,11 @@ def _merge(a: Val, b: Val) -> Val:
         return Val(a.labels | b.labels, items=tuple(_merge(x, y) for x, y in zip(a.items, b.items)))
     elem = _merge(a.elem, b.elem) if a.elem is not None and b.elem is not None else (a.elem or b.elem)
     fn = a.fn if a.fn is b.fn else None
+    obj = a.obj if a.obj is b.obj else None
     a, b = a.flat(), b.flat()
     return Val(a.labels | b.labels, a.sign if a.sign == b.sign else None, a.step if a.step == b.step else None,
                a.scaled or b.scaled, is_param=a.is_param and b.is_param, opaque=a.opaque or b.opaque, fn=fn, elem=elem,
-               mixed=a.mixed or b.mixed, lib=a.lib and b.lib)
+               mixed=a.mixed or b.mixed, lib=a.lib and b.lib, obj=obj)
 
 
 def _merge_all(vals: list[Val]) -> Val:
@@ -392,6 +462,9 @@ class _Frame:
         self.loop = 0
         self.loops_done = 0
         self.warmup = 0
+        self.sink = self
+        self.outer_loop = 0
+        self.outer_warm = 0
         self.params = loop_updated_names(fn) if not mute else set()
         self.analysis = Analysis()
         self.analysis.yields = []
@@ -423,6 +496,7 @@ class _Frame:
                 a, b = after_body.get(k), self.env.get(k)
                 self.env[k] = a if b is None else b if a is None else _merge(a, b)
         elif isinstance(s, (cst.For, cst.While)):
+            self.i.saw_loop = True
             self.loop += 1
             for rnd in range(2):
                 self.warmup += rnd == 0  # the first pass only settles the values the loop carries
@@ -487,6 +561,18 @@ class _Frame:
         name = _target_name(s.target)
         op = type(s.operator).__name__.replace("Assign", "")
         rhs = self.expr(s.value)
+        oa = self._obj_attr(s.target)
+        if oa is not None:
+            obj, attr = oa
+            new = self.binop(op, obj.attrs.get(attr, NEUTRAL), rhs)
+            step = "assign"
+            if op in ("Subtract", "Add"):
+                r = rhs.flat()
+                step = r.sign if op == "Add" else _neg(r.sign)
+            self._store_attr(obj, attr, new if step == "assign" else rhs.flat(), s, step)
+            if step != "assign":
+                obj.attrs[attr] = self._as_param(new) if attr in obj.trained else new
+            return
         if _dynamic_subscript(s.target):
             # A[idx] op= v changes some entries of A: the rest keep their value
             whole = self.expr(s.target.value)
@@ -533,8 +619,29 @@ class _Frame:
         return getattr(self, "_lt", set())
 
     def _record(self, node, name, step, value, vague=False):
-        if self.record and not self.warmup:
-            self.analysis.updates.append(Update(self.src.line(node), name, step, value, self.loop > 0, vague))
+        if self.record and not (self.warmup + self.outer_warm):
+            self.sink.analysis.updates.append(
+                Update(self.src.line(node), name, step, value, (self.loop + self.outer_loop) > 0, vague))
+
+    def _obj_attr(self, target):
+        """(object, attribute) for `x.attr` when x is an instance of a class in the file."""
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            v = self.env.get(target.value.value)
+            if v is not None and v.obj is not None:
+                return v.obj, target.attr.value
+        return None
+
+    def _store_attr(self, obj, attr, v: Val, node, stepped: int | None | str = "assign"):
+        if attr in obj.trained and node is not None:
+            if stepped != "assign":
+                self._record(node, obj.name(attr), stepped, v)
+            elif v.step is not None:
+                self._record(node, obj.name(attr), v.step, v)
+            elif not v.is_param and hasattr(node, "value") and any(
+                isinstance(a, cst.Attribute) and a.attr.value == attr for a in m.findall(node.value, m.Attribute())
+            ):
+                self._record(node, obj.name(attr), None if v.sign is None else 0, v)
+        obj.attrs[attr] = self._as_param(v) if attr in obj.trained else v
 
     def _as_param(self, v: Val) -> Val:
         if v.items is not None or v.keys is not None:
@@ -555,6 +662,10 @@ class _Frame:
             return
         if isinstance(target, cst.StarredElement):
             target = target.value
+        oa = self._obj_attr(target)
+        if oa is not None:
+            self._store_attr(oa[0], oa[1], v, node)
+            return
         name = _target_name(target)
         if name is None:
             if isinstance(target, (cst.Subscript, cst.Attribute)):
@@ -634,6 +745,14 @@ class _Frame:
                 v = self.expr(e.value)
                 if v.lib and not v.opaque:  # LogisticRegression().fit(X, y).intercept_
                     return Val(v.flat().labels, None, lib=True)
+            oa = self._obj_attr(e)
+            if oa is not None:
+                if oa[1] in oa[0].attrs:
+                    return oa[0].attrs[oa[1]]
+                if oa[0].method(oa[1]) is None:
+                    self.lose(e, f"the attribute `{oa[1]}`, never set by the class")
+                    return OPAQUE
+                return NEUTRAL
             name = _target_name(e)
             if name in self.env:
                 return self.env[name]
@@ -708,6 +827,8 @@ class _Frame:
             fors.append(c)
             c = c.inner_for_in
         saved = dict(self.env)
+        self.i.saw_loop = True
+        self.loop += 1
         try:
             if len(fors) == 1 and not fors[0].ifs:
                 it = self.expr(fors[0].iter)
@@ -717,12 +838,17 @@ class _Frame:
                         self.bind(fors[0].target, item)
                         out.append(self.expr(e.elt))
                     return Val(items=tuple(out))
-            for c in fors:
-                self.bind(c.target, _elem(self.expr(c.iter)))
-                for cond in c.ifs:
-                    self.expr(cond.test)
-            return Val(elem=self.expr(e.elt))
+            for rnd in range(2):  # like a loop: the first pass only settles the values
+                self.warmup += 1 - rnd
+                for c in fors:
+                    self.bind(c.target, _elem(self.expr(c.iter)))
+                    for cond in c.ifs:
+                        self.expr(cond.test)
+                out = self.expr(e.elt)
+                self.warmup -= 1 - rnd
+            return Val(elem=out)
         finally:
+            self.loop -= 1
             self.env = saved
 
     def binop(self, op: str, a: Val, b: Val) -> Val:
@@ -792,6 +918,18 @@ class _Frame:
                 self.lose(e, "a result written through `out=`")
                 if n is not None:
                     self.env[n] = _opaque([self.env.get(n, NEUTRAL)])
+        oa = self._obj_attr(e.func)
+        base_val = None
+        if oa is None and isinstance(e.func, cst.Attribute) and not _dotted(e.func):
+            base_val = self.expr(e.func.value)  # a method of a computed value: Model(d).fit(...)
+            if base_val.obj is not None:
+                oa = (base_val.obj, e.func.attr.value)
+        if oa is not None:
+            method = oa[0].method(oa[1])
+            if method is None:
+                self.lose(e, f"the method `{oa[1]}`, which the analysis cannot find in the class")
+                return _opaque(argvals + list(kwvals.values()))
+            return self.i.call_method(self, oa[0], method, argvals, kwvals, e)
         if isinstance(e.func, cst.Lambda):  # (lambda p: p - y)(pred)
             return self._follow(Val(fn=Fn(e.func, self.env)), argvals, kwvals, e)
         # a callable value: nested def, lambda, module function passed around
@@ -801,9 +939,16 @@ class _Frame:
                 fnval = Val(fn=self.src.functions[e.func.value])
             if fnval is not None and fnval.fn is not None:
                 return self._follow(fnval, argvals, kwvals, e)
-            if e.func.value in self.i.classes and not (names - {e.func.value}):
-                self.lose(e, f"an object of the class `{e.func.value}`")
-                return _opaque(argvals + list(kwvals.values()))
+            if e.func.value in self.i.classes and not (names - {e.func.value}) and e.func.value not in self.env:
+                cls = self.i.classes[e.func.value]
+                if cls.bases or cls.decorators:
+                    self.lose(e, f"an object of the class `{e.func.value}` (a subclass or decorated class)")
+                    return _opaque(argvals + list(kwvals.values()))
+                obj = Obj(cls)
+                init = obj.method("__init__")
+                if init is not None:
+                    self.i.call_method(self, obj, init, argvals, kwvals, e)
+                return Val(obj=obj)
             if fnval is not None and not names & _CLEAN:
                 self.lose(e, f"a call of `{e.func.value}`, a value the analysis cannot follow")
                 return _opaque(argvals + list(kwvals.values()))
@@ -842,7 +987,7 @@ class _Frame:
         base = e.func.value if isinstance(e.func, cst.Attribute) else None
         from_module = _imported(self.src, e.func) and _dotted(e.func)
         if base is not None and not from_module:
-            objv = self.expr(e.func.value)
+            objv = base_val if base_val is not None else self.expr(e.func.value)
             obj = objv.flat()
             meth = e.func.attr.value
             if meth in _KEEP_METHODS:
@@ -890,6 +1035,7 @@ def analyse(src: Source, fn_name: str, roles: dict) -> Analysis | None:
     interp = Interpreter(src)
     a = interp.run(fn, args)
     a.lost = list(interp.lost)
+    a.saw_loop = interp.saw_loop
     return a
 
 
@@ -1066,6 +1212,25 @@ def train(X, y, lr, n_iter):
         it += 1
     return params["w"], params["b"], []
 """,
+        _TRAIN_SNIPPET_HEAD + """
+class Model:
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
+
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w -= lr * dw
+        self.b = self.b - lr * db
+        return self
+
+    def fit(self, X, y, lr, n_iter):
+        return [self.step(X, y, lr) for _ in range(n_iter)]
+
+def train(X, y, lr, n_iter):
+    m = Model(X.shape[1])
+    m.fit(X, y, lr, n_iter)
+    return m.w, float(m.b), []
+""",
     ]
     INVALID = [
         _TRAIN_SNIPPET_HEAD + """
@@ -1107,13 +1272,15 @@ def train(X, y, lr, n_iter):
     ]
     UNKNOWN = [
         _TRAIN_SNIPPET_HEAD + """
-class Model:
-    def __init__(self, d):
-        self.w, self.b = np.zeros(d), 0.0
+class Base:
     def step(self, X, y, lr):
         dw, db = gradients(self.w, self.b, X, y)
         self.w -= lr * dw
         self.b -= lr * db
+
+class Model(Base):
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
 
 def train(X, y, lr, n_iter):
     m = Model(X.shape[1])
@@ -1151,8 +1318,7 @@ def train(X, y, lr, n_iter):
                 return Assessment.unknown(*_lost_note(a, "an update seems to move uphill"))
             return Assessment.wrong(uphill)
         if not loop_updates:
-            has_loop = bool(m.findall(fn, m.For() | m.While()))
-            if not has_loop and not a.lost:
+            if not a.saw_loop and not a.lost:
                 return Assessment.wrong([Finding(
                     src.line(fn),
                     f"`{self.function}` has no loop, so it does not train the parameters by gradient descent",
@@ -1246,6 +1412,25 @@ def train(X, y, lr, n_iter):
         b -= lr * dZ.mean(axis=0)
     return W, b.ravel(), []
 """,
+        _TRAIN_SNIPPET_HEAD + """
+class Model:
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
+
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w -= lr * dw
+        self.b = self.b - lr * db
+        return self
+
+    def fit(self, X, y, lr, n_iter):
+        return [self.step(X, y, lr) for _ in range(n_iter)]
+
+def train(X, y, lr, n_iter):
+    m = Model(X.shape[1])
+    m.fit(X, y, lr, n_iter)
+    return m.w, float(m.b), []
+""",
     ]
     INVALID = [
         _TRAIN_SNIPPET_HEAD + """
@@ -1293,16 +1478,33 @@ def train(X, y, lr, n_iter):
     b = float(np.mean(y))
     return w, float(b), []
 """,
-    ]
-    UNKNOWN = [
         _TRAIN_SNIPPET_HEAD + """
 class Model:
     def __init__(self, d):
         self.w, self.b = np.zeros(d), 0.0
+
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w -= lr * dw
+
+def train(X, y, lr, n_iter):
+    m = Model(X.shape[1])
+    for _ in range(n_iter):
+        m.step(X, y, lr)
+    return m.w, m.b, []
+""",
+    ]
+    UNKNOWN = [
+        _TRAIN_SNIPPET_HEAD + """
+class Base:
     def step(self, X, y, lr):
         dw, db = gradients(self.w, self.b, X, y)
         self.w -= lr * dw
         self.b -= lr * db
+
+class Model(Base):
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
 
 def train(X, y, lr, n_iter):
     m = Model(X.shape[1])
@@ -1346,6 +1548,7 @@ def train(X, y, lr, n_iter):
         if not bias:
             return Assessment.unknown(f"the static check found no return of {self.what} from `{self.function}` it can follow", line)
         a = analyse(src, self.function, self.roles)
+        bias = {a.canonical(n) for n in bias}
         ups = [u for u in a.updates if u.name in bias]
         loop_ups = [u for u in ups if u.in_loop]
         if not loop_ups:
