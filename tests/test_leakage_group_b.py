@@ -13,7 +13,7 @@ from bughunt.static.resampling import OversampleTrainingRowsOnly
 from bughunt.static.time_order import SplitKeepsTimeOrder
 
 ROOT = Path(__file__).resolve().parents[1]
-GRADERS = ["scaled_outside_cv", "random_split_time_series"]
+GRADERS = ["scaled_outside_cv", "random_split_time_series", "oversample_before_split"]
 
 HEAD = (
     "import numpy as np\nfrom sklearn.model_selection import train_test_split, KFold, TimeSeriesSplit\n"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .base import Assessment, Finding, Source, StaticCheck
 from .dataflow import ALL, TARGET, TEST, TRAIN
-from .rowflow import proven_leak, run_rowflow, unsure
+from .rowflow import proven_leak, run_rowflow, settle, unsure
 
 
 class FoldFitOnTrainingRows(StaticCheck):
@@ -125,15 +125,9 @@ def cv_scores(X, y, seed):
                 f"`{sink.what.removesuffix('[axis]')}` learns from {rows}, so the fold's score is inflated by "
                 f"information the model should not have; {self.advice}",
             ))
-        if out:
-            return Assessment.wrong(out)
-        doubtful = [s for s in analyzer.flow.sinks if unsure(s)]
-        if doubtful:
-            return Assessment.unknown(f"could not tell which rows `{doubtful[0].what.removesuffix('[axis]')}` learns from", doubtful[0].line)
-        if analyzer.notes:
-            text, line = analyzer.notes[0]
-            return Assessment.unknown(text, line)
-        return Assessment.right()
+        doubtful = next((s for s in analyzer.flow.sinks if unsure(s)), None)
+        return settle(out, analyzer.notes, doubtful,
+                      doubtful and f"could not tell which rows `{doubtful.what.removesuffix('[axis]')}` learns from")
 
     def findings(self, src: Source) -> list[Finding]:
         return self.assess(src).findings

@@ -14,7 +14,7 @@ import libcst as cst
 
 from .base import Assessment, Finding, Source, StaticCheck
 from .dataflow import ALL, EMPTY, TARGET, TEST, TRAIN, _flat
-from .rowflow import RowFlow, run_rowflow, unsure
+from .rowflow import RowFlow, run_rowflow, settle, unsure
 
 DUPLICATING_FUNCS = {"numpy.repeat", "numpy.tile", "numpy.random.choice"}
 
@@ -197,17 +197,8 @@ def train_and_predict(X, y, seed):
                     "duplicating test rows, so the test score no longer describes the real class mix. Only "
                     "the training rows may be rebalanced"
                 )))
-        if out:
-            return Assessment.wrong(out)
-        doubtful = [s for s in sinks if unsure(s)]
-        if doubtful:
-            return Assessment.unknown(
-                f"could not tell which rows `{doubtful[0].what}` copies", doubtful[0].line
-            )
-        if analyzer.notes:
-            text, line = analyzer.notes[0]
-            return Assessment.unknown(text, line)
-        return Assessment.right()
+        doubtful = next((s for s in sinks if unsure(s)), None)
+        return settle(out, analyzer.notes, doubtful, doubtful and f"could not tell which rows `{doubtful.what}` copies")
 
     def findings(self, src: Source) -> list[Finding]:
         return self.assess(src).findings

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
-from .base import Source
+from .base import Assessment, Finding, Source
 from .dataflow import ALL, EMPTY, TARGET, TEST, TRAIN, FlowAnalyzer, Sink, _flat, _role, _Split
 
 UNSURE = "unsure"
@@ -193,6 +193,7 @@ class RowFlow(FlowAnalyzer):
                     return self._follow_local(fn, outer, e, env)
                 return self._opaque(e, env, f"`{func.value}` (a lambda or class defined in the function)")
             if func.value in self._module_classes:
+                self.note(f"the class `{func.value}` defined in the file is not followed", e)
                 return self._opaque(e, env, f"the class `{func.value}` defined in the file")
             if func.value in self.src.functions:
                 fn = self.src.functions[func.value]
@@ -311,3 +312,16 @@ def proven_leak(sink: Sink) -> bool:
 
 def unsure(sink: Sink) -> bool:
     return UNSURE in (sink.x | sink.y)
+
+
+def settle(findings: list[Finding], notes: list[tuple[str, int]], doubtful: Sink | None = None, doubt: str = "") -> Assessment:
+    """Three-valued outcome: proven findings fail; otherwise the first thing the analysis could
+    not follow (a sink fed by UNSURE rows, then any note) makes it "cannot tell"."""
+    if findings:
+        return Assessment.wrong(findings)
+    if doubtful is not None:
+        return Assessment.unknown(doubt, doubtful.line)
+    if notes:
+        text, line = notes[0]
+        return Assessment.unknown(text, line)
+    return Assessment.right()

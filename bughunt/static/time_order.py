@@ -26,6 +26,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from .base import Assessment, Finding, Source, StaticCheck
+from .rowflow import settle
 
 _MS = "sklearn.model_selection"
 SPLIT_FUNCS = {f"{_MS}.train_test_split", f"{_MS}._split.train_test_split"}
@@ -783,15 +784,11 @@ def train_and_predict(X, y, seed):
             return Assessment.unknown(f"the function `{name}` was not found at module level")
         interp = _Interp(src)
         interp.run(fn, {i: FULL for i in params})
-        if interp.findings:
-            return Assessment.wrong([
-                Finding(line, f"{text}; the test rows must be the most recent rows and every training row must be older")
-                for line, text in sorted(interp.findings.items())
-            ])
-        if interp.notes:
-            text, line = interp.notes[0]
-            return Assessment.unknown(text, line)
-        return Assessment.right()
+        findings = [
+            Finding(line, f"{text}; the test rows must be the most recent rows and every training row must be older")
+            for line, text in sorted(interp.findings.items())
+        ]
+        return settle(findings, interp.notes)
 
     def findings(self, src: Source) -> list[Finding]:
         return self.assess(src).findings

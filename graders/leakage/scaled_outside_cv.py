@@ -181,6 +181,13 @@ def cv_scores(X, y, seed):
     return np.array(out)
 """),
         ),
+        PASS(
+            "training rows of each fold shuffled with the global random state",
+            body(_MANUAL.replace(
+                "        scaler = StandardScaler().fit(X[train_rows])\n",
+                "        np.random.shuffle(train_rows)\n        scaler = StandardScaler().fit(X[train_rows])\n",
+            )),
+        ),
     ]
     FAIL = [
         FAIL(

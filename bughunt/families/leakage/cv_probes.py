@@ -30,13 +30,21 @@ def row_prints(A) -> np.ndarray:
 
 
 def array_print(A) -> int:
-    """One int64 fingerprint of a whole array (values and shape)."""
-    try:
-        data = np.ascontiguousarray(np.asarray(A, dtype=float))
-    except (TypeError, ValueError):
-        return 0
-    digest = hashlib.blake2b(data.tobytes() + str(data.shape).encode(), digest_size=8).digest()
+    """One int64 fingerprint of the rows of an array, in any order (a nearest-neighbour model
+    does not depend on the order of its training rows)."""
+    rows = np.sort(row_prints(A))
+    digest = hashlib.blake2b(rows.tobytes() + str(len(rows)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
+
+
+def reseed() -> None:
+    """The same global random state before every run of the student's function, so code that
+    draws from it (an unseeded shuffle, a forest without random_state) behaves the same in the
+    original and in the perturbed runs."""
+    import random
+
+    random.seed(0)
+    np.random.seed(0)
 
 
 class _Calls:
@@ -114,6 +122,7 @@ class FoldScores(Probe):
             self.folds.clear()
             self.fits.clear()
             self.rows.clear()
+            reseed()
             scores = array(fn(data.copy(), y.copy(), seed), f"the value returned by `{config['fn']}`", ndim=1)
             tests = [t for n, t in self.folds if n == len(X)]
             obs["scores" + tag] = scores
@@ -136,6 +145,7 @@ class TimeSplit(Probe):
         X, y, seed = case["X"], case["y"], case["seed"]
 
         def run(targets):
+            reseed()
             out = fn(X.copy(), targets.copy(), seed)
             if not isinstance(out, (tuple, list)) or len(out) != 2:
                 raise ContractError(f"`{config['fn']}` should return a pair (y_test, predictions)")
@@ -201,6 +211,7 @@ class Rebalanced(Probe):
 
         def run(data):
             self.fits.clear()
+            reseed()
             out = fn(data.copy(), y.copy(), seed)
             if not isinstance(out, (tuple, list)) or len(out) != 3:
                 raise ContractError(f"`{config['fn']}` should return a triple (X_test, y_test, predicted_labels)")
