@@ -632,6 +632,15 @@ def softmax(Z):
 """,
         """
 import numpy as np
+def softmax(Z):
+    rows = []
+    for z in Z:
+        e = np.exp(z - z.max())
+        rows.append(e / e.sum())
+    return np.array(rows)
+""",
+        """
+import numpy as np
 class RowSoftmax:
     def __init__(self, axis=-1):
         self.axis = axis
@@ -1175,6 +1184,13 @@ def softmax(Z):
             return None
         if isinstance(func, cst.Attribute):
             base = self._eval(func.value, env, depth)
+            if short == "append" and isinstance(func.value, cst.Name) and len(args) == 1 and base in (CONST, ROWLIST):
+                item = self._eval(args[0], env, depth)  # rows.append(e / e.sum()) inside `for z in Z`
+                if item == ROW:
+                    env[func.value.value] = ROWLIST
+                    return CONST
+                if item == CONST and base == CONST:
+                    return CONST
             if short in _REDUCTIONS:
                 return self._reduce(base, self._axis(call, True, env), call)
             if short in _KEEP_METHODS:
