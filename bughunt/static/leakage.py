@@ -9,7 +9,7 @@ import libcst.matchers as m
 from dataclasses import dataclass
 
 from .base import Assessment, Finding, Source, StaticCheck
-from .dataflow import ALL, EMPTY, TARGET, TEST, TRAIN, Sink, _flat, _Split, analyze
+from .dataflow import ALL, EMPTY, FIT_METHODS, TARGET, TEST, TRAIN, Sink, _flat, _Split, analyze
 from .rowflow import UNSURE, RowFlow, proven_leak, unsure
 
 DEFAULT_ENTRY = {"evaluate": {0: {ALL}, 1: {ALL, TARGET}}}
@@ -111,6 +111,11 @@ class LeakFlow(RowFlow):
         ):
             keys = [a.keyword.value for a in e.args]
             return _Dict([self._expr(a.value, env) for a in e.args], keys)
+        if isinstance(func, cst.Attribute) and func.attr.value in FIT_METHODS and (
+            {q.rsplit(".", 1)[-1] for q in self._classes(func.value, env)} & self._module_classes
+        ):
+            # a class of the file: what its fit learns from is its own business
+            return self._opaque(e, env, f"the class `{func.value.func.value if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) else 'defined in the file'}`")
         before = len(self.flow.sinks)
         out = super()._call(e, env)
         new = self.flow.sinks[before:]
@@ -147,6 +152,10 @@ class LeakFlow(RowFlow):
                 return self._dict_item(container, e.slice[0].slice.value)
             base = _flat(container)
             key = e.slice[0].slice.value
+            if isinstance(key, (cst.SimpleString, cst.ConcatenatedString)) and _ROLES <= base:
+                # a lookup by name in something that holds both splits: which one is not known
+                self.note("a value is looked up by name in a container that holds both splits", e)
+                return (base - _ROLES) | {UNSURE}
             if ALL in base and not isinstance(key, (cst.SimpleString, cst.ConcatenatedString, cst.Integer)):
                 idx = _flat(self._expr(key, env))
                 if idx & {UNSURE, ALL} and len(idx & _ROLES) != 1:
