@@ -140,6 +140,11 @@ def serve(request: dict, graders: dict | None = None) -> None:
 
         n = int(request["nproc"])
         resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+    if request.get("tmpdir"):  # without a jail: a temporary folder of the run's own
+        import tempfile
+
+        os.environ["TMPDIR"] = request["tmpdir"]
+        tempfile.tempdir = None
     if "source" in request:  # the parent sends the source; it is written to our own folder
         import base64
 

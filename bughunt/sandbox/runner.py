@@ -195,6 +195,8 @@ def run_probe(
     reply_r, reply_w = os.pipe()
     request["result_fd"] = reply_w
     request["nproc"] = jails.NPROC if jailed else None
+    if workdir is not None:
+        request["tmpdir"] = str(workdir)
     boot = [sys.executable, "-I", "-c", _BOOT.format(p=_PKG_PARENT)]
     cgroup = None
     preexec = _preexec(limits, STARTUP_CPU)

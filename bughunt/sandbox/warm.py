@@ -251,6 +251,7 @@ class WarmClient:
         request.update(
             cwd=jails.JAIL_TMP if self.jailed else str(workdir),
             nproc=jails.NPROC if self.jailed else None,
+            tmpdir=None if self.jailed else str(workdir),
             limits={"timeout": limits.timeout, "memory_mb": limits.memory_mb,
                     "output_kb": limits.output_kb, "file_mb": limits.file_mb},
         )
