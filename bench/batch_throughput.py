@@ -103,6 +103,15 @@ def _junit_outcomes(report: Path) -> dict:
     return out
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of every finished descendant so far: unlike wall time, it
+    hardly moves when other work shares the machine."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
@@ -131,9 +140,9 @@ def main() -> None:
         subs, trees = build_class(work, exercises, args.students)
         sids = sorted(p.name for p in trees.iterdir())
 
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_seconds()
         serial = [pytest_one(trees / sid, exercises) for sid in sids]
-        baseline = time.perf_counter() - t
+        baseline, baseline_cpu = time.perf_counter() - t, cpu_seconds() - c
 
         parallel = None
         if not args.skip_parallel:
@@ -142,20 +151,20 @@ def main() -> None:
                 list(pool.map(lambda sid: pytest_one(trees / sid, exercises), sids))
             parallel = time.perf_counter() - t
 
-        def grade(out: Path, *extra: str) -> float:
-            t = time.perf_counter()
+        def grade(out: Path, *extra: str) -> tuple[float, float]:
+            t, c = time.perf_counter(), cpu_seconds()
             proc = subprocess.run(
                 [sys.executable, "-m", "bughunt.cli", "grade", str(subs), "--set", args.set, "--out", str(out), *extra],
                 capture_output=True, text=True, env={**os.environ, "BUGHUNT_ROOT": str(ROOT)},
             )
-            took = time.perf_counter() - t
+            took, cpu = time.perf_counter() - t, cpu_seconds() - c
             if proc.returncode != 0:
                 sys.exit(f"bughunt grade failed:\n{proc.stdout}\n{proc.stderr}")
-            return took
+            return took, cpu
 
         out = work / "out"
-        ours = grade(out, *(() if jailed else ("--no-jail",)))
-        bare = None if args.skip_no_jail or not jailed else grade(work / "out-nojail", "--no-jail")
+        ours, ours_cpu = grade(out, *(() if jailed else ("--no-jail",)))
+        bare, bare_cpu = (None, None) if args.skip_no_jail or not jailed else grade(work / "out-nojail", "--no-jail")
         latencies, agree, total = [], 0, 0
         for sid, (_, outcomes) in zip(sids, serial):
             if len(outcomes) != len(exercises):
@@ -183,7 +192,11 @@ def main() -> None:
           f"latency per file median {statistics.median(latencies):.3f} s, p95 {percentile(latencies, 0.95):.3f} s")
     if bare:
         print(f"bughunt grade --no-jail:                             {bare:7.1f} s  {files / bare:6.2f} files/s; "
-              f"the jail costs {(ours - bare) / files * 1000:+.0f} ms per file of wall time ({cores} cores)")
+              f"the jail costs {(ours - bare) / files * 1000:+.0f} ms of wall time per file ({cores} cores), "
+              f"{(ours_cpu - bare_cpu) / files * 1000:+.0f} ms of CPU time per file")
+    loadavg = os.getloadavg()[0]
+    print(f"CPU time: baseline {baseline_cpu:.1f} s, bughunt grade {ours_cpu:.1f} s: {baseline_cpu / ours_cpu:.1f}x less "
+          f"CPU per class (load average now {loadavg:.1f} on {cores} cores; wall-time ratios need an idle machine)")
     print(f"speed-up vs serial pytest: {baseline / ours:.1f}x" + (f"; vs {cores} parallel pytest: {parallel / ours:.1f}x" if parallel else ""))
     print(f"verdicts agreeing with the pytest plugin: {agree}/{total}; gradebook rows: {len(rows) - 2}")
 
