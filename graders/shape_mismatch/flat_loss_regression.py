@@ -5,7 +5,7 @@ The bug: weights are a column (d, 1), so predictions are (n, 1), while the targe
 model only learns the mean (the loss stays at the target's variance).
 
 Runtime (LinearRegressionGrader in bughunt/families/shapes): on hidden data (other row and
-feature counts, drawn from the seed) the weights keep one value per feature and one shape;
+feature counts drawn from the seed, one case with fewer rows than features) the weights keep one value per feature and one shape;
 no (n, n) array is derived from the inputs (traced shapes, and peak memory on 2000 rows,
 which no conversion can hide); loss, gradient, predictions and the trained parameters match
 exact references computed in the parent; training ends well below the target's variance.
