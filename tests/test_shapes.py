@@ -114,3 +114,21 @@ def test_network_reference_loss_falls_on_every_hidden_case():
         first = judges.net_loss(X, Y, judges.net_train(X, Y, p, case["lr"], 1))
         last = judges.net_loss(X, Y, judges.net_train(X, Y, p, case["lr"], case["epochs"]))
         assert last <= 0.8 * grader.LOSS_DROP * first
+
+
+def test_softmax_message_names_what_is_wrong():
+    """Rows that sum to 1 are never reported by their sums; rows that do not are."""
+    from bughunt.families.shapes import judges
+
+    ex = next(e for e in SHAPE_EXERCISES if e.id.endswith("softmax-wrong-axis"))
+    grader = load_grader(ex.grader_path)
+    Z = np.array([[3.0, 0.0, -1.0], [0.5, 0.2, 0.1]])
+    right = judges.row_softmax(Z)
+    assert grader._softmax_message(right, Z) is None
+    renormalised = np.exp(Z) / np.exp(Z).sum(axis=0)
+    renormalised /= renormalised.sum(axis=1, keepdims=True)
+    text = grader._softmax_message(renormalised, Z)
+    assert "sums to 1, but" in text and "summing to" not in text
+    columns = np.exp(Z) / np.exp(Z).sum(axis=0)
+    assert "summing to" in grader._softmax_message(columns, Z)
+    assert "returning shape (3,)" in grader._softmax_message(right[0], Z[:1])
