@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .base import Assessment, Finding, Source, StaticCheck
 from .dataflow import ALL, TARGET, TEST, TRAIN
-from .rowflow import proven_leak, run_rowflow, settle, unsure
+from .rowflow import proven_leak, run_rowflow, settle, unsure, unused_result
 
 
 class FoldFitOnTrainingRows(StaticCheck):
@@ -111,8 +111,13 @@ def cv_scores(X, y, seed):
             return Assessment.unknown(f"the function `{next(iter(self.entry))}` was not found at module level")
         analyzer = run_rowflow(src, self.entry)
         out = []
+        fn = src.functions[next(iter(self.entry))] if next(iter(self.entry)) in src.functions else None
         for sink in analyzer.flow.sinks:
             if not proven_leak(sink):
+                continue
+            if fn is not None and unused_result(src, fn, sink.line):
+                analyzer.notes.insert(0, (f"`{sink.what.removesuffix('[axis]')}` learns from every row, but what it "
+                                          "learns is never used", sink.line))
                 continue
             seen = sink.x | sink.y
             rows = (

@@ -14,7 +14,7 @@ import libcst as cst
 
 from .base import Assessment, Finding, Source, StaticCheck
 from .dataflow import ALL, EMPTY, TARGET, TEST, TRAIN, _flat
-from .rowflow import RowFlow, run_rowflow, settle, unsure
+from .rowflow import RowFlow, run_rowflow, settle, unsure, unused_result
 
 DUPLICATING_FUNCS = {"numpy.repeat", "numpy.tile", "numpy.random.choice"}
 
@@ -178,8 +178,12 @@ def train_and_predict(X, y, seed):
             return Assessment.unknown(f"the function `{next(iter(self.entry))}` was not found at module level")
         sinks, analyzer = duplication_sinks(src, self.entry)
         out = []
+        fn = src.functions[next(iter(self.entry))] if next(iter(self.entry)) in src.functions else None
         for sink in sinks:
             seen = sink.x | sink.y
+            if fn is not None and (seen & {ALL, TEST}) and unused_result(src, fn, sink.line):
+                analyzer.notes.insert(0, (f"`{sink.what}` copies rows, but the copies are never used", sink.line))
+                continue
             what = sink.what
             via = analyzer.via.get((sink.line, sink.what))
             shown = f"`{via}` (which calls `{what}`)" if via else f"`{what}`"

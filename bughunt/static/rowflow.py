@@ -325,3 +325,50 @@ def settle(findings: list[Finding], notes: list[tuple[str, int]], doubtful: Sink
         text, line = notes[0]
         return Assessment.unknown(text, line)
     return Assessment.right()
+
+
+def unused_result(src: Source, fn: cst.FunctionDef, line: int) -> bool:
+    """True when the statement of `fn` on `line` learns something that is never read again:
+    every name it assigns, and the object whose method it calls, appear nowhere else in the
+    function (dead code left behind, such as the old scaler after the fix)."""
+    stmt = None
+    for node in src.find(fn, m.SimpleStatementLine()):
+        if src.line(node) == line:
+            stmt = node
+            break
+    if stmt is None or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    names: set[str] = set()
+    if isinstance(small, cst.Assign):
+        for t in small.targets:
+            names |= {n.value for n in src.find(t.target, m.Name())}
+        value = small.value
+    elif isinstance(small, cst.Expr):
+        value = small.value
+    else:
+        return False
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Name):
+        names.add(value.func.value.value)
+    if not names:
+        return False
+    for node in src.find(fn, m.Name()):
+        if node.value in names and not _inside(src, node, stmt) and not _is_store(src, node):
+            return False
+    return True
+
+
+def _is_store(src: Source, node) -> bool:
+    """A name being assigned (`name = ...`, `a, name = ...`), not read."""
+    parent = src.parents.get(node)
+    while isinstance(parent, (cst.Element, cst.Tuple, cst.List)):
+        parent = src.parents.get(parent)
+    return isinstance(parent, cst.AssignTarget)
+
+
+def _inside(src: Source, node, ancestor) -> bool:
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = src.parents.get(node)
+    return False

@@ -188,6 +188,15 @@ def cv_scores(X, y, seed):
                 "        np.random.shuffle(train_rows)\n        scaler = StandardScaler().fit(X[train_rows])\n",
             )),
         ),
+        PASS(
+            "old scaling left in place unused; cross_val_predict scored per fold",
+            ("    return cross_val_score(model, X_scaled, y, cv=folds)\n",
+             """    from sklearn.model_selection import cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    predicted = cross_val_predict(make_pipeline(StandardScaler(), model), X, y, cv=folds)
+    return np.array([np.mean(predicted[te] == y[te]) for _, te in folds.split(X)])
+"""),
+        ),
     ]
     FAIL = [
         FAIL(
@@ -293,6 +302,17 @@ def cv_scores(X, y, seed):
                 "    scores = []\n", "    scores = []\n    scaler = Standardizer(X)\n"
             ).replace("scaler.transform(", "scaler(")),
             fails=("held_out_rows_do_not_influence_training", "held_out_rows_transformed_independently"),
+        ),
+        FAIL(
+            "sklearn's scale() applied to the training rows and, separately, to the held-out rows",
+            body("""    from sklearn.preprocessing import scale
+    out = []
+    for tr, te in KFold(n_splits=N_FOLDS, shuffle=True, random_state=seed).split(X):
+        knn = KNeighborsClassifier(n_neighbors=N_NEIGHBORS).fit(scale(X[tr]), y[tr])
+        out.append(knn.score(scale(X[te]), y[te]))
+    return np.array(out)
+"""),
+            fails=("held_out_rows_transformed_independently",),
         ),
     ]
 
