@@ -81,7 +81,7 @@ UNBOUNDED_FUNCS = {
         "ones_like full_like zeros empty ones full linspace arange eye tile repeat take take_along_axis diff "
         "expand_dims broadcast_to swapaxes transpose moveaxis sort flip roll where"
     ).split()
-} | {"builtins.len", "len", "builtins.range", "range", "builtins.int", "int", "builtins.round", "round"}
+} | {"builtins.range", "range", "builtins.int", "int", "builtins.round", "round"}
 TRANSPARENT_FUNCS = {
     "numpy.asarray", "numpy.array", "numpy.asanyarray", "numpy.ravel", "numpy.reshape", "numpy.squeeze",
     "numpy.atleast_1d", "numpy.atleast_2d", "numpy.copy", "builtins.float", "float", "numpy.float64",
@@ -602,6 +602,8 @@ class _Interp:
             return frozenset(out)
         if names & TRANSPARENT_FUNCS:
             return first - {"const"}
+        if names & {"builtins.len", "len"}:
+            return frozenset({"nonneg", "lower", "gtm1", UNK})
         if names & UNBOUNDED_FUNCS:
             return _meet_all(arg_tags) & Q if arg_tags else NONE
         if method is not None and not names:
@@ -911,8 +913,19 @@ class _Interp:
                 self.bind_iter(target.elements[1].value, it.args[0].value, env)
                 return
             if names & {"builtins.range", "range"}:
+                # a loop counter: never negative when counting up from 0 or more, and below
+                # its stop when that is a constant
                 self.tags(it, env)
-                self.bind(target, NONE, env)
+                args = [self.const(a.value, env) for a in it.args]
+                t = set()
+                start = args[0] if len(args) >= 2 else 0.0
+                step = args[2] if len(args) == 3 else 1.0
+                if start is not None and start >= 0 and step is not None and step > 0:
+                    t |= {"nonneg", "lower", "gtm1"}
+                    stop = args[1] if len(args) >= 2 else args[0]
+                    if stop is not None:
+                        t |= {"upper", "clipped"}
+                self.bind(target, frozenset(t) if t else Q, env)
                 return
         t = self.tags(it, env)
         if any(x.startswith(("fn#", "mod#", "inst#")) for x in t):
