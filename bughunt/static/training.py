@@ -59,8 +59,7 @@ _NEUTRAL_ATTRS = {"shape", "ndim", "size", "dtype"}
 _CLEAN = {f"{p}{n}" for p in ("", "builtins.") for n in (
     "len", "range", "int", "print", "str", "isinstance", "type", "round", "abs", "bool", "min", "max", "repr", "format")}
 _CLEAN |= {"numpy.zeros", "numpy.ones", "numpy.zeros_like", "numpy.ones_like", "numpy.arange", "numpy.eye",
-           "numpy.empty", "numpy.empty_like", "numpy.full", "numpy.random.default_rng", "numpy.sqrt", "math.sqrt",
-           "numpy.isfinite", "numpy.isnan", "numpy.allclose", "numpy.linspace", "numpy.identity"}
+           "numpy.empty", "numpy.empty_like", "numpy.random.default_rng", "numpy.linspace", "numpy.identity"}
 _OUT_MUTATORS = {"out"}
 #: functions whose value is never negative: they end what `mixed` tracks
 _POSITIVE = {"numpy.exp", "numpy.exp2", "numpy.sqrt", "numpy.abs", "numpy.absolute", "numpy.square", "numpy.cosh",
@@ -466,6 +465,8 @@ class _Frame:
         self.outer_loop = 0
         self.outer_warm = 0
         self.params = loop_updated_names(fn) if not mute else set()
+        self.arg_names = {p.name.value for p in [*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params]} \
+            if hasattr(fn, "params") else set()
         self.analysis = Analysis()
         self.analysis.yields = []
         for name in self.params:
@@ -557,7 +558,18 @@ class _Frame:
         elif isinstance(s, cst.Del):
             pass
 
+    def _mutates_argument(self, target, node) -> None:
+        """A followed helper that changes an argument in place changes the caller's value unseen."""
+        base = target
+        while isinstance(base, (cst.Subscript, cst.Attribute)):
+            base = base.value
+        if self.depth > 0 and isinstance(base, cst.Name) and base.value in self.arg_names and not (
+            isinstance(target, cst.Attribute) and self._obj_attr(target) is not None
+        ):
+            self.lose(node, f"a helper that changes its argument `{base.value}` in place")
+
     def augassign(self, s: cst.AugAssign):
+        self._mutates_argument(s.target, s)
         name = _target_name(s.target)
         op = type(s.operator).__name__.replace("Assign", "")
         rhs = self.expr(s.value)
@@ -673,6 +685,8 @@ class _Frame:
             return
         if loop_target:
             self._lt = self._loop_targets | {name}
+        if isinstance(target, (cst.Subscript, cst.Attribute)):
+            self._mutates_argument(target, node if node is not None else target)
         if _dynamic_subscript(target):
             # A[idx] = v: the other entries keep their value
             old = self.env.get(name)
@@ -704,7 +718,10 @@ class _Frame:
     def expr(self, e) -> Val:
         if isinstance(e, cst.Name):
             if e.value in self.env:
-                return self.env[e.value]
+                v = self.env[e.value]
+                if v.items is not None and any(f"{e.value}[{i}]" in self.env for i in range(len(v.items))):
+                    v = replace(v, items=tuple(self.env.get(f"{e.value}[{i}]", x) for i, x in enumerate(v.items)))
+                return v
             if e.value in self.src.functions:
                 return Val(fn=self.src.functions[e.value])
             return NEUTRAL
@@ -1495,6 +1512,28 @@ def train(X, y, lr, n_iter):
 """,
     ]
     UNKNOWN = [
+        _TRAIN_SNIPPET_HEAD + """
+def step_(p, g, lr):
+    p -= lr * g
+
+def train(X, y, lr, n_iter):
+    w, b = np.zeros(X.shape[1]), np.zeros(1)
+    for _ in range(n_iter):
+        dw, db = gradients(w, b, X, y)
+        step_(w, dw, lr)
+        step_(b, db, lr)
+    return w, b, []
+""",
+        _TRAIN_SNIPPET_HEAD + """
+def train(X, y, lr, n_iter):
+    params = [np.zeros(X.shape[1]), 0.0]
+    for _ in range(n_iter):
+        dw, db = gradients(params[0], params[1], X, y)
+        params[0] -= lr * dw
+        params[1] -= lr * db
+    w, b = params
+    return w, b, []
+""",
         _TRAIN_SNIPPET_HEAD + """
 class Base:
     def step(self, X, y, lr):

@@ -98,6 +98,15 @@ def _update_steps(fn: cst.FunctionDef):
                     yield node, isinstance(v.operator, cst.Subtract), v.right
 
 
+def _rate_like(f, rates: set[str]) -> bool:
+    """`-lr`, `-0.1`, `-1 * lr`: a negated learning rate or number, not a negated gradient."""
+    while isinstance(f, cst.UnaryOperation):
+        f = f.expression
+    if isinstance(f, cst.BinaryOperation):
+        return any(_rate_like(x, rates) for x in (f.left, f.right))
+    return _number(f) is not None or (isinstance(f, cst.Name) and f.value in rates)
+
+
 class NegativeLearningRate(StaticCheck):
     name = "negative_learning_rate"
     suppression = True
@@ -116,6 +125,17 @@ def train(X, y, lr=0.1, n_iter=100):
 def schedule(lr, decay):
     lr = lr * decay
     return lr
+""",
+        _HEAD + """
+def train(X, y, lr=0.1, n_iter=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(n_iter):
+        err = y - (X @ w + b)
+        dw, db = -X.T @ err / len(y), -np.mean(err)
+        w -= lr * dw
+        b -= lr * db
+        lr -= lr * 0.001
+    return w, b, []
 """,
     ]
     INVALID = [
@@ -167,14 +187,20 @@ def train(X, y, lr=0.1, n_iter=100):
             steps = list(_update_steps(fn))
             if not steps:
                 continue
+            args = list(fn.params.posonly_params) + list(fn.params.params) + list(fn.params.kwonly_params)
+            # learning-rate names: step factors that are arguments or set from a number somewhere, never
+            # gradients such as `db = -np.mean(err)`
+            rates = {p.name.value for p in args}
+            for node in m.findall(fn.body, m.Assign()):
+                if _number(node.value) is not None:
+                    rates |= {n for t in node.targets for n in _target_names(t.target)}
             step_names = set()
             for _, _, step in steps:
                 for f in _leading_factors(step):
                     while isinstance(f, cst.UnaryOperation):
                         f = f.expression
-                    if isinstance(f, cst.Name):
+                    if isinstance(f, cst.Name) and f.value in rates:
                         step_names.add(f.value)
-            args = list(fn.params.posonly_params) + list(fn.params.params) + list(fn.params.kwonly_params)
             for p in args:
                 if p.default is not None and p.name.value in step_names:
                     v = _number(p.default)
@@ -196,7 +222,7 @@ def train(X, y, lr=0.1, n_iter=100):
                         out.append(Finding(src.line(node), msg))
             for node, subtracted, step in steps:
                 facs = _leading_factors(step)
-                negated = [f for f in facs if _is_negated(f) or (_number(f) is not None and _number(f) <= 0)]
+                negated = [f for f in facs if (_is_negated(f) and _rate_like(f, step_names)) or (_number(f) is not None and _number(f) <= 0)]
                 if subtracted and negated:
                     out.append(Finding(src.line(node), msg))
                 elif any(_number(f) == 0 for f in facs):
@@ -324,7 +350,9 @@ def train(X, y, lr=0.1, n_iter=100):
                         self._control(left, control) or self._control(right, control)
                     ):
                         return True
-                    if any(v is not None and abs(v) >= 100 for v in nums):
+                    if any(v is not None and abs(v) >= 100 for v in nums) and not (
+                        self._control(left, control) or self._control(right, control)
+                    ):
                         return True
                 left = right
         return False
