@@ -183,6 +183,13 @@ class LeakFlow(RowFlow):
         super()._bind(target, value, env)
 
 
+def _proven(sink: Sink) -> bool:
+    """A proven leak: rows outside the training split, or a statistic over training and test
+    rows put back together (whatever its axis)."""
+    seen = sink.x | sink.y
+    return proven_leak(sink) or (sink.kind == "stat" and TRAIN in seen and TEST in seen)
+
+
 def run_leakflow(src: Source, entry_points: dict) -> LeakFlow:
     """LeakFlow from each entry point; statistics whose result is never used are dropped."""
     analyzer = LeakFlow(src)
@@ -308,7 +315,7 @@ def evaluate(X, y, seed):
                 f"score is inflated by information the model should not have; {self.advice}",
             )
             for s in sinks
-            if proven_leak(s)
+            if _proven(s)
         ]
         if out:
             return Assessment.wrong(out)

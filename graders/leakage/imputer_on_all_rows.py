@@ -36,6 +36,14 @@ _SPLIT_RAW = """    X_train, X_test, y_train, y_test = train_test_split(
 
 
 
+BODY = _SHIPPED_BLOCK + """    model = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000))
+    model.fit(X_train, y_train)
+    return y_test, model.predict_proba(X_test)[:, 1]"""
+SIGNATURE = "def train_and_predict(X, y, seed):\n"
+SPLIT = "train_test_split(X, y, test_size=TEST_SIZE, random_state=seed, stratify=y)"
+MODEL = "make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000))"
+
+
 class ImputerOnAllRows(LeakageGrader):
     exercise = EXERCISE
     specs = [
@@ -55,7 +63,7 @@ class ImputerOnAllRows(LeakageGrader):
             FitOnTrainingRows(
                 ENTRY,
                 step="the imputer or a statistic",
-                advice="learn the fill values from the training rows only, then use the same values for the test rows",
+                advice="learn the fill values (and any other statistic) from the training rows only, then use the same values for the test rows",
             )
         ]
 
@@ -119,6 +127,109 @@ class ImputerOnAllRows(LeakageGrader):
 """,
             ),
         ),
+        PASS(
+            "missing share printed for every row, medians from the training rows",
+            (
+                _SHIPPED_BLOCK,
+                '    print(f"missing cells: {np.isnan(X).mean():.1%}, per column: {np.round(np.isnan(X).mean(axis=0), 2)}")\n'
+                + _SPLIT_RAW
+                + """    imputer = SimpleImputer(strategy="median").fit(X_train)
+    X_train, X_test = imputer.transform(X_train), imputer.transform(X_test)
+""",
+            ),
+        ),
+        PASS(
+            "boolean mask of the test rows, np.where fill from the training medians",
+            (
+                BODY,
+                f"""    _, test = train_test_split(np.arange(len(X)), test_size=TEST_SIZE, random_state=seed, stratify=y)
+    in_test = np.isin(np.arange(len(X)), test)
+    medians = np.nanmedian(X[~in_test], axis=0)
+    filled = np.where(np.isnan(X), medians, X)
+    model = {MODEL}.fit(filled[~in_test], y[~in_test])
+    return y[in_test], model.predict_proba(filled[in_test])[:, 1]""",
+            ),
+        ),
+        PASS(
+            "pandas fillna with the medians of the training frame",
+            (
+                BODY,
+                f"""    import pandas as pd
+
+    frame = pd.DataFrame(X)
+    train_df, test_df, y_train, y_test = train_test_split(frame, y, test_size=TEST_SIZE, random_state=seed, stratify=y)
+    medians = train_df.median()
+    model = {MODEL}.fit(train_df.fillna(medians), y_train)
+    return y_test, model.predict_proba(test_df.fillna(medians))[:, 1]""",
+            ),
+        ),
+        PASS(
+            "a gap-filler class with fit and transform",
+            (
+                SIGNATURE,
+                """class GapFiller:
+    def fit(self, features):
+        self.fill = np.nanmedian(features, axis=0)
+        return self
+
+    def transform(self, features):
+        return np.where(np.isnan(features), self.fill, features)
+
+
+""" + SIGNATURE,
+            ),
+            (
+                BODY,
+                f"""    X_train, X_test, y_train, y_test = {SPLIT}
+    filler = GapFiller().fit(X_train)
+    model = {MODEL}.fit(filler.transform(X_train), y_train)
+    return y_test, model.predict_proba(filler.transform(X_test))[:, 1]""",
+            ),
+        ),
+        PASS(
+            "fill as a lambda over the training medians, rows picked with np.take",
+            (
+                BODY,
+                f"""    train, test = train_test_split(np.arange(len(X)), test_size=TEST_SIZE, random_state=seed, stratify=y)
+    X_train, X_test = np.take(X, train, axis=0), np.take(X, test, axis=0)
+    medians = np.nanmedian(X_train, axis=0)
+    fill = lambda block: np.where(np.isnan(block), medians, block)
+    model = {MODEL}.fit(fill(X_train), y[train])
+    return y[test], model.predict_proba(fill(X_test))[:, 1]""",
+            ),
+        ),
+        PASS(
+            "imputer with missing-value indicators, parameters in dicts",
+            (
+                BODY,
+                """    split_options = dict(test_size=TEST_SIZE, random_state=seed, stratify=y)
+    imputer_options = {"strategy": "median", "add_indicator": True}
+    X_train, X_test, y_train, y_test = train_test_split(X, y, **split_options)
+    model = make_pipeline(SimpleImputer(**imputer_options), StandardScaler(), LogisticRegression(C=0.5, max_iter=1000))
+    model.fit(X_train, y_train)
+    return y_test, model.predict_proba(X_test)[:, 1]""",
+            ),
+        ),
+        PASS(
+            "helper with a default strategy, test rows as the complement",
+            (
+                SIGNATURE,
+                """def fitted_filler(rows, strategy="median"):
+    return SimpleImputer(strategy=strategy).fit(rows)
+
+
+""" + SIGNATURE,
+            ),
+            (
+                BODY,
+                f"""    every = np.arange(len(X))
+    train, _ = train_test_split(every, test_size=TEST_SIZE, random_state=seed, stratify=y)
+    test = np.setdiff1d(every, train)
+    filler = fitted_filler(X[train])
+    model = {MODEL}.fit(filler.transform(X[train]), y[train])
+    return y[test], model.predict_proba(filler.transform(X[test]))[:, 1]""",
+            ),
+        ),
     ]
     FAIL = [
         FAIL(
@@ -173,6 +284,69 @@ class ImputerOnAllRows(LeakageGrader):
                 "    try:\n        model.fit(X_train, y_train)\n    except ValueError:\n        pass\n",
             ),
             fails="try_except",
+        ),
+        FAIL(
+            "missingness feature weighted by the share missing over every row",
+            (
+                _SHIPPED_BLOCK,
+                """    share = np.isnan(X).mean(axis=0)
+    gaps = (np.isnan(X) * share).sum(axis=1)
+    X_train, X_test, y_train, y_test = train_test_split(
+        np.column_stack([X, gaps]), y, test_size=TEST_SIZE, random_state=seed, stratify=y
+    )
+    imputer = SimpleImputer(strategy="median").fit(X_train)
+    X_train, X_test = imputer.transform(X_train), imputer.transform(X_test)
+""",
+            ),
+            fails=("fit_on_training_rows", "test_rows_do_not_influence_training"),
+        ),
+        FAIL(
+            "imputer fitted on every row inside a helper with a default argument",
+            (
+                SIGNATURE,
+                """def filled(data, imputer=None):
+    imputer = imputer or SimpleImputer(strategy="median")
+    return imputer.fit_transform(data)
+
+
+""" + SIGNATURE,
+            ),
+            ('    imputer = SimpleImputer(strategy="median")\n    X_filled = imputer.fit_transform(X)\n', "    X_filled = filled(X)\n"),
+            fails=("fit_on_training_rows", "test_rows_do_not_influence_training"),
+        ),
+        FAIL(
+            "pandas fillna with the medians of every row",
+            (
+                '    imputer = SimpleImputer(strategy="median")\n    X_filled = imputer.fit_transform(X)\n',
+                "    import pandas as pd\n\n    frame = pd.DataFrame(X)\n    X_filled = frame.fillna(frame.median()).to_numpy()\n",
+            ),
+            fails=("fit_on_training_rows", "test_rows_do_not_influence_training"),
+        ),
+        FAIL(
+            "fill values from the training rows and the test rows stacked by pandas",
+            (
+                BODY,
+                f"""    import pandas as pd
+
+    X_train, X_test, y_train, y_test = {SPLIT}
+    both = pd.concat([pd.DataFrame(X_train), pd.DataFrame(X_test)])
+    medians = both.median().to_numpy()
+    model = {MODEL}.fit(np.where(np.isnan(X_train), medians, X_train), y_train)
+    return y_test, model.predict_proba(np.where(np.isnan(X_test), medians, X_test))[:, 1]""",
+            ),
+            fails=("fit_on_training_rows", "test_rows_do_not_influence_training"),
+        ),
+        FAIL(
+            "fixed, but warnings switched off",
+            (
+                _SHIPPED_BLOCK,
+                '    import warnings\n\n    warnings.filterwarnings("ignore")\n'
+                + _SPLIT_RAW
+                + """    imputer = SimpleImputer(strategy="median").fit(X_train)
+    X_train, X_test = imputer.transform(X_train), imputer.transform(X_test)
+""",
+            ),
+            fails="warnings_filter",
         ),
     ]
 
