@@ -49,7 +49,8 @@ SAME_AS_FIRST = {f"numpy.{n}" for n in "asarray array copy ascontiguousarray asa
 JOINING = {f"numpy.{n}" for n in "concatenate vstack hstack column_stack stack r_ c_ append".split()}
 SPLITTING = {"numpy.split", "numpy.array_split"}
 FIT_METHODS = {"fit", "fit_transform", "partial_fit", "fit_predict"}
-SAME_METHODS = {"copy", "astype", "reshape", "to_numpy", "ravel", "flatten", "clip", "round", "squeeze", "reset_index", "fillna", "drop", "abs"}
+SAME_METHODS = {"copy", "astype", "reshape", "to_numpy", "ravel", "flatten", "clip", "round", "squeeze", "reset_index", "fillna",
+                "drop", "abs", "assign", "rename", "set_axis", "set_index", "add_prefix", "add_suffix"}
 CLEAN_METHODS = {"mean", "std", "var", "sum", "min", "max", "median", "score", "get_params", "set_params", "item", "tolist", "any", "all"}
 CLEAN_BUILTINS = {"int", "float", "round", "print", "str", "isinstance", "bool", "max", "min", "abs", "sum"}
 
@@ -360,6 +361,10 @@ class _Interp:
                 return b
             if first.lower is None and first.upper is None:
                 return b
+            if b[0] == "permpart":
+                # a cut of a shuffled subset picks rows at random from it
+                self.note("rows are drawn at random from part of the data", e)
+                return UNK
             return {"full": PART, "ordfull": ORD}.get(b[0], b)
         idx = flat(self.expr(first.value, env))
         kind = b[0]

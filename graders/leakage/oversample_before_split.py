@@ -227,6 +227,16 @@ def train_and_predict(X, y, seed):
 """),
             fails=("oversample_training_rows_only", "no_test_row_copied_into_training", "test_class_mix_is_real"),
         ),
+        FAIL(
+            "split first, but jittered near-copies of every fraud row (test rows included) added to training",
+            (SPLIT_BLOCK, """    noise = 1 + 1e-3 * np.random.default_rng(seed).standard_normal(X[y == 1].shape)
+    near_copies = X[y == 1] * noise
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=TEST_SIZE, random_state=seed, stratify=y)
+    X_train = np.vstack([X_train] + [near_copies] * 5)
+    y_train = np.concatenate([y_train, np.ones(5 * len(near_copies), dtype=int)])
+"""),
+            fails=("test_rows_do_not_influence_training",),
+        ),
     ]
 
 

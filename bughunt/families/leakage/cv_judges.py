@@ -284,6 +284,7 @@ class RebalanceGrader(Grader):
     observations = {
         "y_test": "array", "pred": "array", "rows": "array?", "fit_shares": "array", "fit_sizes": "array",
         "copied": "number", "rows_perturbed": "array?", "pred_perturbed": "array?", "changed": "array?",
+        "fit_prints": "array", "fit_prints_perturbed": "array?",
     }
     specs: ClassVar[tuple[tuple[int, float], ...]] = ((900, 0.13), (1100, 0.11))
     test_share: ClassVar[tuple[float, float]] = (0.2, 0.4)
@@ -347,7 +348,12 @@ class RebalanceGrader(Grader):
                 changed = set(changed_rows.tolist())
                 kept = [i for i in before if i not in changed]
                 moved = sum(before[i] != after[i] for i in kept)
-                if moved:
+                prints, prints_p = o["fit_prints"], o["fit_prints_perturbed"]
+                if prints_p is None or not np.array_equal(np.sort(prints), np.sort(prints_p)):
+                    leak_msgs.append(
+                        f"found the rows a classifier is trained on changing when only test rows were edited ({where})"
+                    )
+                elif moved:
                     leak_msgs.append(
                         f"found {moved} of {len(kept)} predictions changing when only other test rows were edited ({where})"
                     )
@@ -374,7 +380,8 @@ class RebalanceGrader(Grader):
                    "no test row has a copy among the training rows", blocked=unusable,
                    tail="Rows are duplicated before the split, so the model is graded on rows it memorised."),
             _check("test_rows_do_not_influence_training", ex, fn,
-                   "give the same predictions for test rows when only other test rows change", leak_msgs,
+                   "train on data that no test row can affect: editing some test rows must change neither the "
+                   "rows a classifier is trained on nor the predictions for the other test rows", leak_msgs,
                    "test rows do not influence training", blocked=unusable,
                    tail="Test rows (or copies of them) still shape the trained model."),
             _check("test_class_mix_is_real", ex, fn,

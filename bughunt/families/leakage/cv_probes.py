@@ -171,7 +171,8 @@ class Rebalanced(Probe):
     """Runs `train_and_predict(X, y, seed)`, matches the returned test rows to hidden rows,
     records every classifier fit (row fingerprints, and the share of the total training
     weight that the minority class carries after class_weight and sample_weight), then turns
-    every other test row into an outlier and runs again."""
+    every other test row into an outlier and runs again (the rows each classifier is trained
+    on, and the predictions for the untouched test rows, must not change)."""
 
     def instrument(self, config):
         import importlib
@@ -195,7 +196,7 @@ class Rebalanced(Probe):
                     w = w * np.asarray(weights, dtype=float).ravel()
                 total = float(np.sum(w))
                 share = float(np.sum(w[labels == 1]) / total) if total > 0 else None
-            fits.append({"rows": row_prints(X), "share": share})
+            fits.append({"rows": row_prints(X), "print": array_print(X), "share": share})
 
         for module, name in config["classifiers"]:
             try:
@@ -228,6 +229,8 @@ class Rebalanced(Probe):
             "rows": None,
             "fit_shares": np.array([np.nan if f["share"] is None else f["share"] for f in fits], dtype=float),
             "fit_sizes": np.array([len(f["rows"]) for f in fits], dtype=np.int64),
+            "fit_prints": np.array([f["print"] for f in fits], dtype=np.int64),
+            "fit_prints_perturbed": None,
             "copied": 0,
             "rows_perturbed": None,
             "pred_perturbed": None,
@@ -245,7 +248,8 @@ class Rebalanced(Probe):
         changed = np.unique(rows)[::2]
         perturbed = np.array(X, dtype=float, copy=True)
         perturbed[changed] = perturbed[changed] * config["factor"] + config["shift"]
-        X2_test, _, pred2, _ = run(perturbed)
+        X2_test, _, pred2, fits2 = run(perturbed)
+        obs["fit_prints_perturbed"] = np.array([f["print"] for f in fits2], dtype=np.int64)
         index2 = {int(p): i for i, p in enumerate(row_prints(perturbed))}
         rows2 = [index2.get(int(p)) for p in row_prints(X2_test)]
         if rows2 and all(r is not None for r in rows2) and len(pred2) == len(rows2):
