@@ -877,22 +877,22 @@ class _Interp:
             return
         if const is not None:
             for code, kind, c in _cmps(slice_tags, True):
-                if True:
-                    if code == base.value:
-                        if kind in ("gt", "ge"):  # values above c replaced by const: at most max(c, const)
-                            new.add("upper")
-                            if max(c, const) < 1:
-                                new.add("lt1")
-                        else:  # values below c replaced by const: at least min(c, const)
-                            new.add("lower")
-                            if min(c, const) > 0:
-                                new |= {"pos", "nonneg"}
-                            elif min(c, const) >= 0:
-                                new.add("nonneg")
-                            if min(c, const) > -1:
-                                new.add("gtm1")
+                if code == base.value:
+                    if kind in ("gt", "ge"):  # values above c replaced by const: at most max(c, const)
+                        new.add("upper")
+                        if max(c, const) < 1:
+                            new.add("lt1")
+                    else:  # values below c replaced by const: at least min(c, const)
+                        new.add("lower")
+                        if min(c, const) > 0:
+                            new |= {"pos", "nonneg"}
+                        elif min(c, const) >= 0:
+                            new.add("nonneg")
+                        if min(c, const) > -1:
+                            new.add("gtm1")
         if new:
-            merged = set(new) | (old & {"upper", "lower", "pos", "nonneg", "lt1", "gtm1"})
+            kept = {"lower", "pos", "nonneg", "gtm1"} if "upper" in new else {"upper", "lt1"}
+            merged = set(new) | (old & kept)
             if "upper" in merged and "lower" in merged:
                 merged.add("clipped")
             env[base.value] = (frozenset(merged | (old & Q)), None)
