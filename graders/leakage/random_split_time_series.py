@@ -221,6 +221,26 @@ def train_and_predict(X, y, seed):
 """),
             fails=("split_keeps_time_order", "trains_only_on_earlier_days"),
         ),
+        FAIL(
+            "partial fix: cut by time, but a few test-period days also used for training",
+            (SPLIT_LINE, """    cut = int(len(X) * (1 - TEST_SIZE))
+    extra = np.random.default_rng(seed).choice(np.arange(cut, len(X)), size=20, replace=False)
+    rows = np.concatenate([np.arange(cut), extra])
+    X_train, y_train = X[rows], y[rows]
+    X_test, y_test = X[cut:], y[cut:]
+"""),
+            fails=("trains_only_on_earlier_days",),
+        ),
+        FAIL(
+            "test days drawn at random from the later half, the rest used for training",
+            (SPLIT_LINE, """    half = len(X) // 2
+    late = np.random.default_rng(seed).permutation(np.arange(half, len(X)))
+    test_rows = np.sort(late[: int(TEST_SIZE * len(X))])
+    train_rows = np.setdiff1d(np.arange(len(X)), test_rows)
+    X_train, X_test, y_train, y_test = X[train_rows], X[test_rows], y[train_rows], y[test_rows]
+"""),
+            fails=("trains_only_on_earlier_days",),
+        ),
     ]
 
 

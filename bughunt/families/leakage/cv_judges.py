@@ -52,7 +52,7 @@ def _check(name: str, exercise: str, fn: str, should: str, msgs: list[str], ok: 
     if msgs:
         text = f"Exercise {exercise} should {should}; {msgs[0]}" + (f". {tail}" if tail else "")
     elif blocked:
-        text = f"Exercise {exercise} could not check this, because {blocked}"
+        text = f"Exercise {exercise} should {should}; this could not be checked, because {blocked}"
     else:
         text = ok
     return Check(name, "runtime", not msgs and not blocked, text, root_cause=root_cause, function=fn)
