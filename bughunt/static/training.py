@@ -690,6 +690,14 @@ class _Frame:
         if _dynamic_subscript(target):
             # A[idx] = v: the other entries keep their value
             old = self.env.get(name)
+            idx_labels = frozenset()
+            for el in target.slice:  # Y[rows, y] = 1 puts the labels into Y
+                if isinstance(el.slice, cst.Index):
+                    idx_labels |= self.expr(el.slice.value).flat().labels
+            if idx_labels - v.flat().labels:
+                f = v.flat()
+                v = Val(f.labels | idx_labels, f.sign if not (idx_labels & {TARGET, PARAM}) else (0 if f.sign == 0 else None),
+                        None, f.scaled, opaque=f.opaque, mixed=f.mixed)
             if name in self.params and node is not None and self.loop > 0:
                 self._record(node, name, v.step if v.step is not None else (None if v.sign is None else 0), v, vague=True)
             v = v if old is None else _merge(old, v)
