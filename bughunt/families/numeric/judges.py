@@ -88,7 +88,7 @@ def _event_phrase(kind: str) -> str:
 
 #: what each floating-point event usually means, worded so that it is never false
 CAUSES = {
-    "overflow": "A value grew beyond what a float64 can hold; exp most likely still receives an argument that can grow without bound",
+    "overflow": "A value grew beyond what its floating-point type can hold; exp most likely still receives an argument that can grow without bound",
     "divide by zero": "numpy reports log(0) as a division by zero, so log most likely still receives an exact 0",
     "invalid value": "A nan was produced, for example by inf / inf, 0 * log(0) or a mean over an empty selection",
 }

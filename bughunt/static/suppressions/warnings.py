@@ -19,6 +19,10 @@ _CATCH = {"warnings.catch_warnings"}
 _SUPPRESS = {"numpy.testing.suppress_warnings", "numpy.testing._private.utils.suppress_warnings"}
 #: numpy error-mode values that stop a report from reaching the user
 _QUIET = {"ignore", "call", "log"}
+#: where numpy defines its error-mode knobs (a submission may import them from there)
+_SETERR = {f"{m}.seterr" for m in ("numpy", "numpy._core", "numpy.core", "numpy._core._ufunc_config", "numpy.core._ufunc_config")}
+_SETERRCALL = {n.replace(".seterr", ".seterrcall") for n in _SETERR}
+_ERRSTATE = {n.replace(".seterr", ".errstate") for n in _SETERR}
 _REPORTED = ("all", "over", "divide", "invalid")
 
 
@@ -83,13 +87,13 @@ quiet(divide="ignore", invalid="ignore")
     def findings(self, src: Source) -> list[Finding]:
         out = []
         for c in src.find(src.module, m.Call()):
-            if src.calls_to(c.func, "numpy.seterr") and _silenced(c):
+            if src.calls_to(c.func, *_SETERR) and _silenced(c):
                 out.append(Finding(
                     src.line(c),
                     "`np.seterr` switches off numpy's floating-point warnings; the overflow or division "
                     "by zero still happens, it is just no longer reported",
                 ))
-            elif src.calls_to(c.func, "numpy.seterrcall"):
+            elif src.calls_to(c.func, *_SETERRCALL):
                 out.append(Finding(
                     src.line(c),
                     "`np.seterrcall` redirects numpy's floating-point reports to your own handler; the overflow "
@@ -135,6 +139,12 @@ def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 """,
         """
+import numpy._core._ufunc_config as cfg
+def sigmoid(z):
+    with cfg.errstate(over="ignore"):
+        return 1 / (1 + cfg.np.exp(-z))
+""",
+        """
 from numpy import errstate
 def sigmoid(z):
     with errstate(all="ignore"):
@@ -150,7 +160,7 @@ def sigmoid(z):
                 "the bad values are still computed",
             )
             for c in src.find(src.module, m.Call())
-            if src.calls_to(c.func, "numpy.errstate") and _silenced(c)
+            if src.calls_to(c.func, *_ERRSTATE) and _silenced(c)
         ]
 
 
