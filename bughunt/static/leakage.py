@@ -146,6 +146,18 @@ class LeakFlow(RowFlow):
         return super()._expr(e, env)
 
     def _subscript(self, e, env):
+        first = e.slice[0].slice if e.slice else None
+        if isinstance(first, cst.Slice) and (first.lower is not None or first.upper is not None):
+            container = self._expr(e.value, env)
+            base = _flat(container)
+            if ALL not in base and not isinstance(container, _Split):
+                # a cut of something that is not the full data keeps what it was: a cut
+                # never makes rows "training" or "test" by position
+                rest = EMPTY
+                for part in [first.lower, first.upper, first.step] + [p.slice.value for p in e.slice[1:] if isinstance(p.slice, cst.Index)]:
+                    if part is not None:
+                        rest |= _flat(self._expr(part, env))
+                return base | (rest - _ROLES - {ALL})
         if e.slice and isinstance(e.slice[0].slice, cst.Index) and isinstance(e.value, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
             container = self._expr(e.value, env)
             if isinstance(container, _Dict):

@@ -62,6 +62,11 @@ _SHIPPED = """    scaler = StandardScaler()
 _SPLIT_RAW = "    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=TEST_SIZE, random_state=seed)\n"
 
 
+BODY = _SHIPPED + """    model = LogisticRegression(C=1.0, max_iter=1000)
+    model.fit(X_train, y_train)
+    return y_test, model.predict_proba(X_test)[:, 1]"""
+SIGNATURE = "def train_and_predict(X, y, seed):\n"
+SPLIT = "train_test_split(X, y, test_size=TEST_SIZE, random_state=seed)"
 
 
 class SelectionAndScaling(LeakageGrader):
@@ -182,6 +187,127 @@ class SelectionAndScaling(LeakageGrader):
 """,
             ),
         ),
+        PASS(
+            "named Pipeline fitted on the rows outside a boolean test mask",
+            (
+                BODY,
+                """    from sklearn.pipeline import Pipeline
+
+    _, test = train_test_split(np.arange(len(X)), test_size=TEST_SIZE, random_state=seed)
+    held_out = np.zeros(len(X), dtype=bool)
+    held_out[test] = True
+    steps = [("scale", StandardScaler()), ("pick", SelectKBest(f_classif, k=N_KEEP)), ("model", LogisticRegression(C=1.0, max_iter=1000))]
+    pipe = Pipeline(steps).fit(X[~held_out], y[~held_out])
+    return y[held_out], pipe.predict_proba(X[held_out])[:, 1]""",
+            ),
+        ),
+        PASS(
+            "a model class that scales and ranks inside fit",
+            (
+                SIGNATURE,
+                """class ResponseModel:
+    def __init__(self, keep=N_KEEP):
+        self.keep = keep
+
+    def fit(self, features, labels):
+        self.centre, self.spread = features.mean(axis=0), features.std(axis=0)
+        scores, _ = f_classif(features, labels)
+        self.columns = np.argsort(scores)[::-1][: self.keep]
+        self.model = LogisticRegression(C=1.0, max_iter=1000).fit(self._prepare(features), labels)
+        return self
+
+    def _prepare(self, features):
+        return ((features - self.centre) / self.spread)[:, self.columns]
+
+    def predict_proba(self, features):
+        return self.model.predict_proba(self._prepare(features))
+
+
+""" + SIGNATURE,
+            ),
+            (
+                BODY,
+                f"""    X_train, X_test, y_train, y_test = {SPLIT}
+    response = ResponseModel().fit(X_train, y_train)
+    return y_test, response.predict_proba(X_test)[:, 1]""",
+            ),
+        ),
+        PASS(
+            "helper with a default k, closure that applies the chosen columns",
+            (
+                SIGNATURE,
+                """def chosen_columns(features, labels, k=N_KEEP):
+    return SelectKBest(f_classif, k=k).fit(features, labels).get_support(indices=True)
+
+
+""" + SIGNATURE,
+            ),
+            (
+                BODY,
+                f"""    X_train, X_test, y_train, y_test = {SPLIT}
+    keep = chosen_columns(X_train, y_train)
+    mu, sd = X_train[:, keep].mean(axis=0), X_train[:, keep].std(axis=0)
+
+    def prepare(block):
+        return (block[:, keep] - mu) / sd
+
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(prepare(X_train), y_train)
+    return y_test, model.predict_proba(prepare(X_test))[:, 1]""",
+            ),
+        ),
+        PASS(
+            "pandas correlation ranking with the training labels",
+            (
+                BODY,
+                f"""    import pandas as pd
+
+    frame = pd.DataFrame(X)
+    train_df, test_df, y_train, y_test = train_test_split(frame, y, test_size=TEST_SIZE, random_state=seed)
+    strength = train_df.corrwith(pd.Series(y_train, index=train_df.index)).abs()
+    keep = strength.sort_values(ascending=False).index[:N_KEEP]
+    scaler = StandardScaler().fit(train_df[keep])
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(scaler.transform(train_df[keep]), y_train)
+    return y_test, model.predict_proba(scaler.transform(test_df[keep]))[:, 1]""",
+            ),
+        ),
+        PASS(
+            "split options and parts in dicts, score function as a lambda",
+            (
+                BODY,
+                """    options = {"test_size": TEST_SIZE, "random_state": seed}
+    part = dict(zip(("X", "X_new", "y", "y_new"), train_test_split(X, y, **options)))
+    ranker = SelectKBest(lambda A, b: f_classif(A, b)[0], k=N_KEEP).fit(part["X"], part["y"])
+    scaler = StandardScaler().fit(ranker.transform(part["X"]))
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(scaler.transform(ranker.transform(part["X"])), part["y"])
+    return part["y_new"], model.predict_proba(scaler.transform(ranker.transform(part["X_new"])))[:, 1]""",
+            ),
+        ),
+        PASS(
+            "training rows as the complement of the test rows, method chains",
+            (
+                BODY,
+                """    rows = np.arange(len(X))
+    _, test = train_test_split(rows, test_size=TEST_SIZE, random_state=seed)
+    train = np.setdiff1d(rows, test)
+    keep = np.argsort(f_classif(X[train], y[train])[0])[-N_KEEP:]
+    scaler = StandardScaler().fit(X[train][:, keep])
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(scaler.transform(X[train][:, keep]), y[train])
+    return y[test], model.predict_proba(scaler.transform(np.take(X, test, axis=0)[:, keep])).T[1]""",
+            ),
+        ),
+        PASS(
+            "missing-free check printed over every row, then the reference fix",
+            (
+                _SHIPPED,
+                '    print("columns:", X.shape[1], "mean signal spread:", float(np.mean(X.std(axis=0))))\n'
+                + _SPLIT_RAW
+                + """    scaler = StandardScaler().fit(X_train)
+    selector = SelectKBest(f_classif, k=N_KEEP).fit(scaler.transform(X_train), y_train)
+    X_train = selector.transform(scaler.transform(X_train))
+    X_test = selector.transform(scaler.transform(X_test))
+""",
+            ),
+        ),
     ]
     FAIL = [
         FAIL(
@@ -293,6 +419,43 @@ class SelectionAndScaling(LeakageGrader):
                 "    try:\n        model.fit(X_train, y_train)\n    except ValueError:\n        pass\n",
             ),
             fails="try_except",
+        ),
+        FAIL(
+            "a ranking class fitted on every row and label",
+            (
+                SIGNATURE,
+                """class Ranker:
+    def fit(self, features, labels):
+        self.columns = np.argsort(f_classif(features, labels)[0])[-N_KEEP:]
+        return self
+
+
+""" + SIGNATURE,
+            ),
+            (
+                _SHIPPED,
+                """    columns = Ranker().fit(X, y).columns
+    X_train, X_test, y_train, y_test = train_test_split(X[:, columns], y, test_size=TEST_SIZE, random_state=seed)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+""",
+            ),
+            fails=("test_labels_do_not_influence_training", "test_features_do_not_influence_training"),
+        ),
+        FAIL(
+            "features ranked by pandas correlations over every row",
+            (
+                _SHIPPED,
+                """    import pandas as pd
+
+    strength = pd.DataFrame(X).corrwith(pd.Series(y)).abs()
+    keep = strength.sort_values(ascending=False).index[:N_KEEP].to_numpy()
+    X_train, X_test, y_train, y_test = train_test_split(X[:, keep], y, test_size=TEST_SIZE, random_state=seed)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+""",
+            ),
+            fails=("test_labels_do_not_influence_training",),
         ),
     ]
 
