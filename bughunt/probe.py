@@ -312,6 +312,8 @@ class _Recorder:
 
 
 def fp_event_text(kind: str, line: int | None) -> str:
+    if kind == "error mode changed":
+        return "RuntimeWarning: error mode changed: numpy's floating-point reporting was switched away while the call ran"
     where = f" at line {line}" if line else ""
     return f"RuntimeWarning: {kind} encountered in a numpy operation{where}"
 
@@ -336,6 +338,11 @@ def call_watched_strict(fn, *args, **kwargs):
         with real["catch_warnings"](record=True) as caught:
             real["simplefilter"]("always")
             result = fn(*args, **kwargs)
+        # numpy's private error-mode state, reached past the guards, left switched
+        # away from the recorder: reported as such (never as an event that did not happen)
+        mode = np.geterr()
+        if np.geterrcall() is not recorder or any(mode[k] != "call" for k in ("over", "divide", "invalid")):
+            recorder.events.append(("error mode changed", None))
     finally:
         real["seterr"](**previous)
         real["seterrcall"](previous_call)

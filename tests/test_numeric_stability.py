@@ -312,3 +312,21 @@ def test_correct_softmax_never_wrong(body):
 def test_correct_loss_never_wrong(body):
     src = Source.parse(f"{HEADER}def bce(y, p):\n    {body}\n")
     assert LogArgumentPositive(functions=("bce",)).assess(src).outcome != "wrong"
+
+
+def test_private_error_mode_change_is_reported(tmp_path):
+    """Reaching numpy's private error-mode state past the guards is reported as what it is."""
+    import importlib.util
+
+    path = tmp_path / "private.py"
+    path.write_text(
+        "import numpy as np\nimport numpy._core._ufunc_config as cfg\n\n"
+        "def f(z):\n    cfg._extobj_contextvar.set(cfg._make_extobj(all='ignore'))\n    return np.exp(z)\n"
+    )
+    spec = importlib.util.spec_from_file_location("private_mode", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    before = np.geterr()
+    _, ws = call_watched_strict(module.f, np.array([1000.0]))
+    assert any("error mode changed" in w for w in ws)
+    assert np.geterr() == before

@@ -15,7 +15,7 @@ SUPPRESSIONS = (
     "try_except", "contextlib_suppress", "warnings_filter", "np_seterr", "np_errstate",
     "nan_to_num", "nan_masking", "clip_output",
 )
-_EVENT = re.compile(r"(overflow|divide by zero|invalid value)(?: encountered)?(?: in ([\w .]+?))?(?: at line (\d+))?$")
+_EVENT = re.compile(r"(overflow|divide by zero|invalid value|error mode changed)(?: encountered)?(?: in ([\w .]+?))?(?: at line (\d+))?(?::.*)?$")
 
 
 # --- observations ----------------------------------------------------------------------
@@ -83,7 +83,9 @@ def fp_events(texts) -> list[tuple[str, int | None]]:
 
 
 def _event_phrase(kind: str) -> str:
-    return {"overflow": "an overflow", "divide by zero": "a division by zero", "invalid value": "an invalid value (nan)"}[kind]
+    if kind == "error mode changed":
+        return "numpy's floating-point reporting switched away from the grader's watch (through numpy's private state)"
+    return {"overflow": "an overflow", "divide by zero": "a division by zero", "invalid value": "an invalid value (nan)"}[kind] + " in a numpy operation"
 
 
 #: what each floating-point event usually means, worded so that it is never false
@@ -91,6 +93,7 @@ CAUSES = {
     "overflow": "A value grew beyond what its floating-point type can hold; exp most likely still receives an argument that can grow without bound",
     "divide by zero": "numpy reports log(0) as a division by zero, so log most likely still receives an exact 0",
     "invalid value": "A nan was produced, for example by inf / inf, 0 * log(0) or a mean over an empty selection",
+    "error mode changed": "Leave numpy's error reporting alone and remove the cause instead",
 }
 
 
@@ -105,7 +108,7 @@ def no_fp_events(exercise, results, group, name, should, function=None, root_cau
             where = f" at line {line}" if line else ""
             return Check(
                 name, "runtime", False,
-                f"Exercise {exercise} should {should}; found {_event_phrase(kind)} in a numpy operation{where} "
+                f"Exercise {exercise} should {should}; found {_event_phrase(kind)}{where} "
                 f"on hidden case {r.index + 1}. {cause} (silencing, catching or filtering the report does not "
                 "count: the grader watches numpy's floating-point events directly)",
                 line, root_cause=root_cause, function=None if line else function,
@@ -184,7 +187,7 @@ def train_events(exercise, results, should, function):
             where = f" at line {line}" if line else ""
             return Check(
                 "training_works", "runtime", False,
-                f"Exercise {exercise} should {should}; found {_event_phrase(kind)} in a numpy operation{where} "
+                f"Exercise {exercise} should {should}; found {_event_phrase(kind)}{where} "
                 f"while training or predicting on hidden case {r.index + 1}",
                 line, root_cause=False, function=None if line else function,
             )
