@@ -32,7 +32,8 @@ if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1; 
 fi
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
-/autograder/venv/bin/pip install ./{project}
+# The versions bughunt was exported (and tested) with, so the image grades the same way.
+/autograder/venv/bin/pip install -r ./{project}/requirements.txt
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -43,14 +44,16 @@ ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 PY="${{BUGHUNT_PYTHON:-$ROOT/venv/bin/python}}"
 mkdir -p "$ROOT/results"
 export BUGHUNT_ROOT="$ROOT/source/{project}"
+export PYTHONPATH="$ROOT/source/{project}${{PYTHONPATH:+:$PYTHONPATH}}"
 exec "$PY" -m bughunt.autograder run \\
     --set "$ROOT/source/set.toml" \\
     --submission "$ROOT/submission" \\
     --results "$ROOT/results/results.json"
 """
 
-_PROJECT_FILES = ("pyproject.toml", "README.md")
-_PROJECT_TREES = ("bughunt", "exercises", "graders")
+_CONTENT_TREES = ("exercises", "graders")
+#: pinned in requirements.txt besides bughunt's own dependencies: the judges use SciPy
+_ALSO_PINNED = ("scipy",)
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
@@ -60,15 +63,50 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) 
     zf.writestr(info, data)
 
 
+def _tree(base: Path, skip: tuple[str, ...] = ()):
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(base)
+        if rel.parts[0] in skip or "__pycache__" in rel.parts or path.name.endswith((".pyc", ".pyo")):
+            continue
+        if path.is_file():
+            yield rel.as_posix(), path
+
+
 def _project_files(root: Path):
-    for name in _PROJECT_FILES:
-        if (root / name).is_file():
-            yield name, root / name
-    for tree in _PROJECT_TREES:
-        for path in sorted((root / tree).rglob("*")):
-            rel = path.relative_to(root)
-            if path.is_file() and "__pycache__" not in rel.parts and not path.name.endswith(".pyc"):
-                yield rel.as_posix(), path
+    """The bughunt package as installed (a checkout's or a wheel's), and the exercises and
+    graders of `root`: whatever way bughunt was installed, the zip is the same shape."""
+    package = Path(__file__).resolve().parent
+    for rel, path in _tree(package, skip=_CONTENT_TREES):
+        yield f"bughunt/{rel}", path
+    for tree in _CONTENT_TREES:
+        for rel, path in _tree(Path(root) / tree):
+            yield f"{tree}/{rel}", path
+
+
+def requirements() -> str:
+    """bughunt's runtime dependencies pinned to the versions installed here."""
+    import re
+    from importlib import metadata
+
+    names = []
+    for req in metadata.requires("bughunt") or []:
+        if ";" in req and "extra" in req.split(";", 1)[1]:
+            continue
+        if ";" in req:
+            try:
+                from packaging.markers import Marker
+            except ImportError:  # not always installed; a conditional dependency is then left out
+                continue
+            if not Marker(req.split(";", 1)[1]).evaluate():
+                continue
+        names.append(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0])
+    lines = []
+    for name in sorted({*names, *_ALSO_PINNED}, key=str.lower):
+        try:
+            lines.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            lines.append(name)
+    return "\n".join(lines) + "\n"
 
 
 def build_zip(bugset: BugSet, root: Path, out: Path) -> Path:
@@ -80,6 +118,7 @@ def build_zip(bugset: BugSet, root: Path, out: Path) -> Path:
         _add(zf, "setup.sh", SETUP_SH.format(project=PROJECT_DIR).encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.format(project=PROJECT_DIR).encode(), executable=True)
         _add(zf, "set.toml", bugset.to_toml().encode())
+        _add(zf, f"{PROJECT_DIR}/requirements.txt", requirements().encode())
         for rel, path in _project_files(Path(root)):
             _add(zf, f"{PROJECT_DIR}/{rel}", path.read_bytes())
     os.replace(tmp, out)

@@ -51,13 +51,26 @@ def test_zip_has_the_gradescope_layout(autograder):
         modes = {i.filename: (i.external_attr >> 16) for i in zf.infolist()}
     assert {"setup.sh", "run_autograder", "set.toml"} <= names
     assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
-    assert f"{PROJECT_DIR}/pyproject.toml" in names
+    assert {f"{PROJECT_DIR}/bughunt/__init__.py", f"{PROJECT_DIR}/requirements.txt"} <= names
+    assert not any(n.startswith((f"{PROJECT_DIR}/bughunt/exercises/", f"{PROJECT_DIR}/bughunt/graders/")) for n in names)
     assert f"{PROJECT_DIR}/graders/sigmoid/overflow_basic.py" in names
     assert not any("__pycache__" in n or n.startswith("/") or ".." in n.split("/") for n in names)
     for script in ("setup.sh", "run_autograder"):
         with zipfile.ZipFile(zpath) as zf:
             text = zf.read(script).decode()
         assert subprocess.run(["bash", "-n", "-c", text]).returncode == 0
+
+
+def test_setup_pins_the_versions_bughunt_was_tested_with(autograder):
+    from importlib import metadata
+
+    _, zpath = autograder
+    with zipfile.ZipFile(zpath) as zf:
+        pins = dict(line.split("==") for line in zf.read(f"{PROJECT_DIR}/requirements.txt").decode().split())
+        setup = zf.read("setup.sh").decode()
+    for name in ("numpy", "scikit-learn", "scipy", "libcst"):
+        assert pins[name] == metadata.version(name)
+    assert "requirements.txt" in setup
 
 
 def test_export_is_reproducible(bugset, tmp_path):
