@@ -336,9 +336,20 @@ def unused_result(src: Source, fn: cst.FunctionDef, line: int) -> bool:
         if src.line(node) == line:
             stmt = node
             break
-    if stmt is None or len(stmt.body) != 1:
+    if stmt is None:
+        # a statistic in the test of an `if` or `while`: it steers control flow (a sanity
+        # check, a raise) and is not shown to learn anything
+        return any(src.line(n.test) == line for n in src.find(fn, m.OneOf(m.If(), m.While())))
+    if len(stmt.body) != 1:
         return False
     small = stmt.body[0]
+    if isinstance(small, (cst.Assert, cst.Raise)):
+        return True  # a check on the data, not a learned value
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and (
+        src.names(small.value.func) & {"print", "builtins.print"}
+        or any(n.startswith("logging.") for n in src.names(small.value.func))
+    ):
+        return True  # only printed
     names: set[str] = set()
     if isinstance(small, cst.Assign):
         for t in small.targets:
