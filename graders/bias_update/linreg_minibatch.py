@@ -46,8 +46,8 @@ class LinregMinibatch(TrainingGrader):
     goal_words = "the least-squares solution (weights within 0.05 of np.linalg.lstsq's, loss within 1%)"
     case_builder = linear_case
     case_specs = [
-        dict(n=160, d=3, intercept_range=(7.0, 13.0), noise=0.6, minibatch=True, tol=0.05, train_args=(0.02, 60, 16, 71)),
-        dict(n=128, d=2, intercept_range=(7.0, 13.0), noise=0.8, minibatch=True, tol=0.05, train_args=(0.02, 60, 16, 13)),
+        dict(n=160, d=3, intercept_range=(7.0, 13.0), noise=0.6, minibatch=True, tol=0.05, train_args=(0.02, 60, 16)),
+        dict(n=128, d=2, intercept_range=(7.0, 13.0), noise=0.8, minibatch=True, tol=0.05, train_args=(0.02, 60, 16)),
     ]
 
     REFERENCE = ((STEP_OLD, "            w -= lr * dw\n            b -= lr * db\n"),)

@@ -62,8 +62,8 @@ class TwoLayerNet(TrainingGrader):
     goal_words = "a final loss below the pass mark (a tenth of the best linear model's loss)"
     case_builder = net_case
     case_specs = [
-        dict(n=120, hidden=HIDDEN, offset_range=(1.0, 2.5), train_args=(0.1, 1500, 61)),
-        dict(n=100, hidden=HIDDEN, offset_range=(1.0, 2.5), train_args=(0.1, 1500, 7)),
+        dict(n=120, hidden=HIDDEN, offset_range=(1.0, 2.5), train_args=(0.1, 1500)),
+        dict(n=100, hidden=HIDDEN, offset_range=(1.0, 2.5), train_args=(0.1, 1500)),
     ]
 
     def loss_mark(self, case):

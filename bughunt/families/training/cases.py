@@ -37,6 +37,9 @@ def _reached(model: Model, X, y, learned, tol: float) -> bool:
 
 def linear_case(rng, model, *, n, d, intercept_range, train_args, x_mean=0.0, w_range=3.0, noise=0.5,
                 minibatch=False, tol=1e-3, subset=5) -> dict:
+    """`train_args` for mini-batch: (lr, n_epochs, batch_size); the shuffling seed is drawn here."""
+    if minibatch:
+        train_args = (*train_args, int(rng.integers(0, 10_000)))
     for _ in range(MAX_DRAWS):
         X = rng.normal(x_mean, 1.0, (n, d))
         skewed = rng.exponential(noise, n) - noise
@@ -85,7 +88,9 @@ def softmax_case(rng, model, *, n, d, bias_range, train_args, w_range=1.2, tol=5
 
 
 def net_case(rng, model, *, n, hidden, offset_range, train_args, subset=5) -> dict:
-    """A smooth non-linear target of two inputs, far from any linear function."""
+    """A smooth non-linear target of two inputs, far from any linear function. `train_args`:
+    (lr, n_iter); the initialisation seed is drawn here."""
+    train_args = (*train_args, int(rng.integers(0, 10_000)))
     X = rng.uniform(-2, 2, (n, 2))
     a, c = rng.uniform(1.0, 1.5), rng.uniform(1.2, 1.8)
     y = (np.cos(a * X[:, 0]) * c + 0.4 * X[:, 1] ** 2 - 0.5 * X[:, 1] + _signed(rng, *offset_range)
