@@ -621,6 +621,10 @@ class ColumnTracker:
             local.pop(p.name.value, None)
             if i in args and args[i] is not None:
                 env[p.name.value] = args[i]
+            elif i not in args and p.default is not None:
+                default = self.const(p.default, {})  # a default argument left as it is
+                if default is not _MISSING:
+                    local[p.name.value] = default
         if isinstance(fn, cst.Lambda):
             return self.expr(fn.body, env, local)
         returns: list = []
@@ -1010,7 +1014,7 @@ class ColumnTracker:
                 q = self.src.names(c.func)
                 if any(n.startswith("sklearn.") for n in q):
                     called |= q
-                elif not q & {"builtins.list", "builtins.range", "builtins.len", "list", "range", "len"}:
+                elif not q & {f"{p}{n}" for p in ("", "builtins.") for n in ("list", "range", "len", "dict", "tuple", "int", "float", "str")}:
                     followed = False
             for n in m.findall(node, m.Name()):
                 if n.value in self.builds and n.value not in seen:

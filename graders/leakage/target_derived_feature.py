@@ -40,6 +40,15 @@ REFUND_MESSAGE = (
 
 FIT_LINE = "    model.fit(X_train, y_train)\n"
 SPLIT_OPEN = "    X_train, X_test, y_train, y_test = train_test_split(\n"
+BODY = """    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=TEST_SIZE, random_state=seed, stratify=y
+    )
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    model.fit(X_train, y_train)
+    return y_test, model.predict_proba(X_test)[:, 1]"""
+SIGNATURE = "def train_and_predict(X, y, seed):\n"
+SPLIT = "train_test_split(X, y, test_size=TEST_SIZE, random_state=seed, stratify=y)"
+MODEL = "make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))"
 
 
 class TargetDerivedFeature(LeakageGrader):
@@ -134,6 +143,100 @@ class TargetDerivedFeature(LeakageGrader):
                 "    model = make_pipeline(drop, StandardScaler(), LogisticRegression(max_iter=1000))\n    model.fit",
             ),
         ),
+        PASS(
+            "pandas frame with named columns, drop(columns=...)",
+            (
+                BODY,
+                f"""    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=COLUMNS).drop(columns=["refund_issued"])
+    train_df, test_df, y_train, y_test = train_test_split(frame, y, test_size=TEST_SIZE, random_state=seed, stratify=y)
+    model = {MODEL}.fit(train_df, y_train)
+    return y_test, model.predict_proba(test_df)[:, 1]""",
+            ),
+        ),
+        PASS(
+            "column list edited with list.remove",
+            (
+                SPLIT_OPEN,
+                '    keep = list(range(len(COLUMNS)))\n    keep.remove(COLUMNS.index("refund_issued"))\n    X = X[:, keep]\n' + SPLIT_OPEN,
+            ),
+        ),
+        PASS(
+            "np.delete inside a FunctionTransformer",
+            (
+                "    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))\n    model.fit",
+                "    from sklearn.preprocessing import FunctionTransformer\n\n"
+                "    known = FunctionTransformer(lambda Z: np.delete(Z, COLUMNS.index(\"refund_issued\"), axis=1))\n"
+                "    model = make_pipeline(known, StandardScaler(), LogisticRegression(max_iter=1000))\n    model.fit",
+            ),
+        ),
+        PASS(
+            "a model class that picks its own columns",
+            (
+                SIGNATURE,
+                """class KnownInAdvanceModel:
+    def __init__(self, columns=(0, 1, 2, 3, 4)):
+        self.columns = list(columns)
+        self.model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+    def fit(self, features, labels):
+        self.model.fit(features[:, self.columns], labels)
+        return self
+
+    def predict_proba(self, features):
+        return self.model.predict_proba(features[:, self.columns])
+
+
+""" + SIGNATURE,
+            ),
+            (
+                BODY,
+                f"""    X_train, X_test, y_train, y_test = {SPLIT}
+    model = KnownInAdvanceModel().fit(X_train, y_train)
+    return y_test, model.predict_proba(X_test)[:, 1]""",
+            ),
+        ),
+        PASS(
+            "boolean column mask built from the column names",
+            (
+                SPLIT_OPEN,
+                '    known = np.array([name != "refund_issued" for name in COLUMNS])\n    X = X[:, known]\n' + SPLIT_OPEN,
+            ),
+        ),
+        PASS(
+            "helper with a default list of columns to leave out, np.take",
+            (
+                SIGNATURE,
+                """def known_columns(data, leave_out=("refund_issued",)):
+    keep = [i for i, name in enumerate(COLUMNS) if name not in leave_out]
+    return np.take(data, keep, axis=1)
+
+
+""" + SIGNATURE,
+            ),
+            (
+                BODY,
+                f"""    X_train, X_test, y_train, y_test = {SPLIT}
+    model = {MODEL}.fit(known_columns(X_train), y_train)
+    return y_test, model.predict_proba(known_columns(X_test))[:, 1]""",
+            ),
+        ),
+        PASS(
+            "split and model options in dicts, columns chosen in a closure",
+            (
+                BODY,
+                """    split_options = {"test_size": TEST_SIZE, "random_state": seed, "stratify": y}
+    model_options = dict(max_iter=1000)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, **split_options)
+
+    def before_outcome(block):
+        return block[:, : COLUMNS.index("refund_issued")]
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(**model_options)).fit(before_outcome(X_train), y_train)
+    return y_test, model.predict_proba(before_outcome(X_test))[:, 1]""",
+            ),
+        ),
     ]
     FAIL = [
         FAIL(
@@ -173,6 +276,37 @@ class TargetDerivedFeature(LeakageGrader):
             "fixed, but warnings silenced",
             (SPLIT_OPEN, '    import warnings\n    warnings.filterwarnings("ignore")\n    X = X[:, :5]\n' + SPLIT_OPEN),
             fails=("warnings_filter",),
+        ),
+        FAIL(
+            "refund dropped, but a target encoding fitted on every row added",
+            (
+                BODY,
+                f"""    from sklearn.preprocessing import TargetEncoder
+
+    contract = TargetEncoder(random_state=0).fit_transform(X[:, [4]], y)
+    features = np.column_stack([X[:, :5], contract])
+    X_train, X_test, y_train, y_test = train_test_split(features, y, test_size=TEST_SIZE, random_state=seed, stratify=y)
+    model = {MODEL}.fit(X_train, y_train)
+    return y_test, model.predict_proba(X_test)[:, 1]""",
+            ),
+            fails=("test_labels_do_not_influence_training",),
+        ),
+        FAIL(
+            "refund dropped, but a stacked model fitted on every row added",
+            (
+                BODY,
+                f"""    first = LogisticRegression(max_iter=1000).fit(X[:, :5], y)
+    features = np.column_stack([X[:, :5], first.predict_proba(X[:, :5])[:, 1]])
+    X_train, X_test, y_train, y_test = train_test_split(features, y, test_size=TEST_SIZE, random_state=seed, stratify=y)
+    model = {MODEL}.fit(X_train, y_train)
+    return y_test, model.predict_proba(X_test)[:, 1]""",
+            ),
+            fails=("test_rows_do_not_influence_training", "test_labels_do_not_influence_training"),
+        ),
+        FAIL(
+            "refund clipped instead of removed",
+            (SPLIT_OPEN, "    X = X.copy()\n    X[:, 5] = np.clip(X[:, 5], 0.0, 0.5)\n" + SPLIT_OPEN),
+            fails=("refund_column_unused", "refund_column_ignored"),
         ),
     ]
 

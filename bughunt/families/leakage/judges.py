@@ -155,7 +155,7 @@ class LeakageGrader(Grader):
             check(
                 "test_labels_do_not_influence_training", "labels",
                 f"Exercise {ex} should learn nothing from the labels of the test rows; {{found}}. "
-                "A step fitted with labels still sees the test rows.",
+                "Information about the test labels still reaches the predictions.",
                 "the labels of test rows do not influence training",
             ),
             check(
@@ -282,6 +282,13 @@ class CaseJudge:
         accuracy = float(np.mean((proba > 0.5) == self.y[self.order]))
         if not (accuracy >= honest - g.skill_margin):
             self.note("skill", f"found accuracy {accuracy:.2f} where the honest pipeline reaches {honest:.2f}")
+        if accuracy > honest + max(g.skill_margin, 3 / len(self.order)):
+            # far better than the honest pipeline on rows it has never seen: it knows the answers
+            self.note(
+                "labels",
+                f"found accuracy {accuracy:.2f} on the test rows where the honest pipeline reaches {honest:.2f}, "
+                "so the predictions carry information about the test labels",
+            )
 
     def unchanged(self, run: str, tolerance: float) -> float:
         return float(np.max(np.abs(self.got("base", "proba") - self.got(run, "proba")))) if len(self.order) else 0.0
