@@ -197,6 +197,18 @@ def cv_scores(X, y, seed):
     return np.array([np.mean(predicted[te] == y[te]) for _, te in folds.split(X)])
 """),
         ),
+        PASS(
+            "majority vote over kneighbors, written by hand",
+            body("""    out = []
+    for tr, te in KFold(n_splits=N_FOLDS, shuffle=True, random_state=seed).split(X):
+        sc = StandardScaler().fit(X[tr])
+        knn = KNeighborsClassifier(n_neighbors=N_NEIGHBORS).fit(sc.transform(X[tr]), y[tr])
+        _, nearest = knn.kneighbors(sc.transform(X[te]))
+        votes = y[tr][nearest].mean(axis=1)
+        out.append(np.mean((votes > 0.5).astype(int) == y[te]))
+    return np.array(out)
+"""),
+        ),
     ]
     FAIL = [
         FAIL(

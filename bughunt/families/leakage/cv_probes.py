@@ -86,7 +86,8 @@ def _arg(args, kwargs, i, name):
 class FoldScores(Probe):
     """Runs `cv_scores(X, y, seed)` on the hidden data and on copies in which some held-out
     rows of one fold became outliers. Records the KFold folds, a fingerprint of the data each
-    nearest-neighbour model is fitted on, and one fingerprint per row it is asked to predict."""
+    nearest-neighbour model is fitted on, and one fingerprint per row it is asked to predict
+    (through `predict`, `predict_proba` or `kneighbors`)."""
 
     def instrument(self, config):
         from sklearn.model_selection import KFold
@@ -109,9 +110,11 @@ class FoldScores(Probe):
         calls.wrap(KNeighborsClassifier, "fit", "fit", lambda est, a, k: fits.append(array_print(_arg(a, k, 0, "X"))))
 
         def record_rows(est, a, k):
-            rows.append(row_prints(_arg(a, k, 0, "X")))
+            X = _arg(a, k, 0, "X")
+            if X is not None:
+                rows.append(row_prints(X))
 
-        for method in ("predict", "predict_proba"):
+        for method in ("predict", "predict_proba", "kneighbors"):
             calls.wrap(KNeighborsClassifier, method, "predict", record_rows)
 
     def run(self, student, case, config):
