@@ -150,6 +150,8 @@ class _Regressor:
 """), fails=("bias_matches_intercept",)),
         FAIL("bias set to the mean residual after training", ("    return w, b, losses\n", "    b = float(np.mean(y - X @ w))\n    return w, b, losses\n"),
              fails=("bias_updated_with_own_gradient",)),
+        FAIL("bias started at the mean target instead of being trained", ("    b = 0.0\n", "    b = float(np.mean(y))\n"),
+             fails=("bias_updated_with_own_gradient",)),
     ]
 
 

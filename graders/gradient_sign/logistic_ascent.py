@@ -154,6 +154,10 @@ class _Climber:
 """), fails=("gradient_matches_loss", "gradient_points_uphill", "reaches_optimum")),
         FAIL("warnings silenced by an errstate decorator, ascent kept", ("def train(", "@np.errstate(over='ignore')\ndef train("),
              fails=("np_errstate", "gradient_matches_loss", "gradient_points_uphill", "update_against_gradient")),
+        FAIL("overflow hidden with contextlib.suppress, ascent kept", ("        losses.append(loss(w, b, X, y))\n",
+                                                                       "        with contextlib.suppress(FloatingPointError):\n            losses.append(loss(w, b, X, y))\n"),
+             ("import numpy as np\n", "import contextlib\n\nimport numpy as np\n"),
+             fails=("contextlib_suppress", "gradient_matches_loss", "gradient_points_uphill")),
     ]
 
 

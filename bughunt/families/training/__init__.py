@@ -2,6 +2,7 @@
 
 `probes.py` runs in the sandboxed child: it calls the student's `gradients` at parameter
 points the parent chose and `train` on hidden data, and sends back the raw arrays.
-`cases.py` (parent) builds the hidden data; `judges.py` (parent) holds the exact losses,
-their optima, central finite differences and the messages.
+`models.py` (parent) holds the exact losses, their analytic gradients, optima and central
+finite differences; `cases.py` (parent) builds the hidden data from the grading seed;
+`judges.py` (parent) holds the grader base class, its runtime checks and their messages.
 """
