@@ -180,6 +180,22 @@ class LeakFlow(RowFlow):
                     return (base - {ALL}) | {UNSURE} | (idx - _ROLES - {ALL}) | rest
         return super()._subscript(e, env)
 
+    _assigned_flag = None
+
+    def _small(self, s, env):
+        flag = None
+        if isinstance(s, cst.Assign):
+            v = s.value
+            if isinstance(v, cst.Name) and v.value in ("True", "False"):
+                flag = v.value == "True"
+            elif isinstance(v, cst.Integer) and v.value in ("0", "1"):
+                flag = v.value == "1"
+        self._assigned_flag = flag
+        try:
+            super()._small(s, env)
+        finally:
+            self._assigned_flag = None
+
     def _bind(self, target, value, env):
         if isinstance(target, cst.Attribute):
             self.used |= self.tokens(value)  # stored on an object: it may be used later
@@ -189,8 +205,17 @@ class LeakFlow(RowFlow):
             first = target.slice[0].slice
             if isinstance(first, cst.Index) and not base & {ALL, UNSURE}:
                 idx = _flat(self._expr(first.value, env))
-                # mask[test_rows] = True: the mask now marks those rows
-                env[target.value.value] = base | (idx & _ROLES) | _flat(value)
+                roles = idx & _ROLES
+                if roles:
+                    # mask[test_rows] = True marks those rows; mask[test_rows] = False marks the others
+                    mark = self._assigned_flag
+                    if mark is True:
+                        roles = frozenset(roles)
+                    elif mark is False and len(roles) == 1:
+                        roles = _flip(frozenset(roles))
+                    else:
+                        roles = frozenset({UNSURE})
+                env[target.value.value] = base | roles | _flat(value)
                 return
         super()._bind(target, value, env)
 
@@ -263,6 +288,58 @@ from sklearn.linear_model import LogisticRegression
 def evaluate(X, y, seed):
     return cross_val_score(make_pipeline(StandardScaler(), LogisticRegression()), X, y, cv=5)
 """,
+        """
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+def evaluate(X, y, seed):
+    rows = np.arange(len(X))
+    _, test = train_test_split(rows, random_state=seed)
+    held_out = np.zeros(len(X), dtype=bool)
+    held_out[test] = True
+    train = np.setdiff1d(rows, test)
+    print("missing share", np.isnan(X).mean(), X.mean(axis=0))
+    scaler = StandardScaler().fit(X[~held_out])
+    return scaler.transform(X[held_out]), StandardScaler().fit(np.take(X, train, axis=0))
+""",
+        """
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+def evaluate(X, y, seed):
+    parts = {"train": None, "test": None}
+    parts["train"], parts["test"] = None, None
+    a, b, c, d = train_test_split(X, y, **dict(random_state=seed, test_size=0.25))
+    data = {"train": a, "test": b}
+    return StandardScaler().fit(data["train"]).transform(data["test"])
+""",
+    ]
+    UNKNOWN = [
+        """
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+def evaluate(X, y, seed):
+    order = np.random.default_rng(seed).permutation(len(X))
+    test, train = order[: len(X) // 4], order[len(X) // 4 :]
+    return StandardScaler().fit(X[train]).transform(X[test])
+""",
+        """
+from sklearn.model_selection import train_test_split
+class Scaler:
+    def fit(self, Z):
+        self.mu = Z.mean(axis=0)
+        return self
+def evaluate(X, y, seed):
+    a, b, c, d = train_test_split(X, y, random_state=seed)
+    return Scaler().fit(X)
+""",
+        """
+import pandas as pd
+from sklearn.preprocessing import StandardScaler
+def evaluate(X, y, seed):
+    df = pd.DataFrame(X)
+    train = df.sample(frac=0.75, random_state=seed)
+    return StandardScaler().fit(train).transform(df.drop(train.index))
+""",
     ]
     INVALID = [
         """
@@ -296,6 +373,34 @@ def evaluate(X, y, seed):
     X = (X - X.mean(axis=0)) / X.std(axis=0)
     n = int(0.75 * len(X))
     return X[:n], X[n:]
+""",
+        """
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+def evaluate(X, y, seed):
+    _, test = train_test_split(np.arange(len(X)), random_state=seed)
+    held_out = np.zeros(len(X), dtype=bool)
+    held_out[test] = True
+    return StandardScaler().fit(X[held_out]).transform(X[~held_out])
+""",
+        """
+import pandas as pd
+from sklearn.model_selection import train_test_split
+def evaluate(X, y, seed):
+    a, b, c, d = train_test_split(X, y, random_state=seed)
+    both = pd.concat([pd.DataFrame(a), pd.DataFrame(b)])
+    fill = both.median()
+    return pd.DataFrame(a).fillna(fill), pd.DataFrame(b).fillna(fill)
+""",
+        """
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+def prepare(data, scaler=None):
+    return (scaler or StandardScaler()).fit_transform(data)
+def evaluate(X, y, seed):
+    return train_test_split(prepare(X), y, random_state=seed)
 """,
     ]
 
