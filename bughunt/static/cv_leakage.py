@@ -131,14 +131,14 @@ def cv_scores(X, y, seed):
             if not proven_leak(sink):
                 continue
             if fn is not None and unused_result(src, fn, sink.line):
-                analyzer.notes.insert(0, (f"`{sink.what.removesuffix('[axis]')}` looks at every row, but what it "
+                analyzer.notes.insert(0, (f"`{sink.what.removesuffix('[axis]')}` sees held-out rows, but what it "
                                           "computes is only printed, checked or never used", sink.line))
                 continue
             if TARGET in sink.x:
                 # a statistic or encoder of the label alone (class counts, a LabelEncoder): not the
                 # feature scaling this check is about
-                analyzer.notes.insert(0, (f"`{sink.what.removesuffix('[axis]')}` looks at the labels of every row",
-                                          sink.line))
+                analyzer.notes.insert(0, (f"`{sink.what.removesuffix('[axis]')}` is computed from the labels, which "
+                                          "this check does not judge", sink.line))
                 continue
             seen = sink.x | sink.y
             rows = (

@@ -182,7 +182,8 @@ def train_and_predict(X, y, seed):
         for sink in sinks:
             seen = sink.x | sink.y
             if fn is not None and (seen & {ALL, TEST}) and unused_result(src, fn, sink.line):
-                analyzer.notes.insert(0, (f"`{sink.what}` copies rows, but the copies are never used", sink.line))
+                analyzer.notes.insert(0, (f"`{sink.what}` copies rows, but the copies are only printed, checked "
+                                          "or never used", sink.line))
                 continue
             what = sink.what
             via = analyzer.via.get((sink.line, sink.what))

@@ -356,7 +356,7 @@ class _Interp:
         if isinstance(first, cst.Slice):
             if first.step is not None:
                 if b[0] in DATA:
-                    self.note("rows are re-ordered with a step slice", e)
+                    self.note("rows are picked or reversed with a step slice", e)
                     return UNK if b[0] not in ("scr", "perm") else b
                 return b
             if first.lower is None and first.upper is None:
