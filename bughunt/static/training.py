@@ -273,8 +273,12 @@ def _is_extreme(e) -> bool:
 
 
 def _loop_updated_names(fn: cst.CSTNode) -> set[str]:
+    """Names a loop assigns from their own previous value, directly (`w = w - lr * dw`) or
+    through one temporary of the same loop (`w_new = w - lr * dw; w = w_new`)."""
     found: set[str] = set()
     for loop in m.findall(fn, m.For() | m.While()):
+        uses: dict[str, set[str]] = {}  # name -> names its assignments in this loop read
+        copies: list[tuple[str, str]] = []  # (name, temporary) for `name = temporary`
         for node in m.findall(loop.body, m.AugAssign() | m.Assign()):
             if isinstance(node, cst.AugAssign):
                 t = _target_name(node.target)
@@ -284,11 +288,25 @@ def _loop_updated_names(fn: cst.CSTNode) -> set[str]:
             if _is_extreme(node.value):
                 continue
             used = {n.value for n in m.findall(node.value, m.Name())}
-            used_attrs = {_target_name(a) for a in m.findall(node.value, m.Attribute() | m.Subscript())}
+            used |= {_target_name(a) for a in m.findall(node.value, m.Attribute() | m.Subscript())} - {None}
             for tgt in node.targets:
                 for name in _target_names(tgt.target):
-                    if name in used or name in used_attrs:
+                    uses.setdefault(name, set()).update(used)
+                    if name in used:
                         found.add(name)
+                pairs = []
+                if isinstance(tgt.target, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)) \
+                        and len(tgt.target.elements) == len(node.value.elements):
+                    pairs = [(e.value, v.value) for e, v in zip(tgt.target.elements, node.value.elements)]
+                else:
+                    pairs = [(tgt.target, node.value)]
+                for t, v in pairs:
+                    tn, vn = _target_name(t), _target_name(v)
+                    if tn and vn and tn != vn:
+                        copies.append((tn, vn))
+        for name, temp in copies:
+            if name in uses.get(temp, ()):
+                found.add(name)
     return found
 
 
@@ -1456,6 +1474,16 @@ def train(X, y, lr, n_iter):
     m.fit(X, y, lr, n_iter)
     return m.w, float(m.b), []
 """,
+        _TRAIN_SNIPPET_HEAD + """
+def train(X, y, lr, n_iter):
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(n_iter):
+        dw, db = gradients(w, b, X, y)
+        w_new = w - lr * dw
+        b_new = b - lr * db
+        w, b = w_new, b_new
+    return w, b, []
+""",
     ]
     INVALID = [
         _TRAIN_SNIPPET_HEAD + """
@@ -1521,6 +1549,14 @@ def train(X, y, lr, n_iter):
     ]
     UNKNOWN = [
         _TRAIN_SNIPPET_HEAD + """
+def train(X, y, lr, n_iter):
+    A = np.c_[X, np.ones(len(y))]
+    theta = np.zeros(A.shape[1])
+    for _ in range(n_iter):
+        theta -= lr * A.T @ (A @ theta - y) / len(y)
+    return theta[:-1], theta[-1], []
+""",
+        _TRAIN_SNIPPET_HEAD + """
 def step_(p, g, lr):
     p -= lr * g
 
@@ -1585,6 +1621,7 @@ def train(X, y, lr, n_iter):
             return Assessment.unknown(f"`{self.function}` is not a plain module-level function the static check can read")
         line = src.line(fn)
         bias: set[str] = set()
+        exact: set[str] = set()
         for ret in m.findall(fn.body, m.Return()):
             v = ret.value
             if isinstance(v, (cst.Tuple, cst.List)) and len(v.elements) > self.bias_position:
@@ -1592,12 +1629,16 @@ def train(X, y, lr, n_iter):
                 if names is None:
                     return Assessment.unknown(f"the static check cannot tell which variable `{self.function}` returns as {self.what}", src.line(ret))
                 bias |= set(names)
+                exact.add(names[0])
         if not bias:
             return Assessment.unknown(f"the static check found no return of {self.what} from `{self.function}` it can follow", line)
         a = analyse(src, self.function, self.roles)
         bias = {a.canonical(n) for n in bias}
+        exact = {a.canonical(n) for n in exact}
         ups = [u for u in a.updates if u.name in bias]
         loop_ups = [u for u in ups if u.in_loop]
+        if loop_ups and not any(u.name in exact for u in loop_ups):
+            return Assessment.unknown(f"{self.what} is one entry of a parameter array trained as a whole", loop_ups[0].line)
         if not loop_ups:
             returned = [r.items[self.bias_position] for r in a.returns
                         if r.items is not None and len(r.items) > self.bias_position]
