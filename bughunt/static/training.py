@@ -57,7 +57,7 @@ _MODULES = {"numpy", "math", "scipy", "sklearn", "builtins", "random", "statisti
             "pandas", "copy", "sys"}
 _NEUTRAL_ATTRS = {"shape", "ndim", "size", "dtype"}
 _CLEAN = {f"{p}{n}" for p in ("", "builtins.") for n in (
-    "len", "range", "int", "print", "str", "isinstance", "type", "round", "abs", "bool", "min", "max", "repr", "format")}
+    "len", "range", "print", "str", "isinstance", "type", "repr", "format")}
 _CLEAN |= {"numpy.zeros", "numpy.ones", "numpy.zeros_like", "numpy.ones_like", "numpy.arange", "numpy.eye",
            "numpy.empty", "numpy.empty_like", "numpy.random.default_rng", "numpy.linspace", "numpy.identity"}
 _OUT_MUTATORS = {"out"}
@@ -1098,6 +1098,20 @@ def gradients(w, b, X, y):
 """
 
 
+def _safe(assess):
+    """A check that fails on code it did not expect says 'cannot tell', never 'wrong'."""
+    import functools
+
+    @functools.wraps(assess)
+    def wrapper(self, src):
+        try:
+            return assess(self, src)
+        except (Exception, RecursionError):
+            return Assessment.unknown("the static check could not follow this code")
+
+    return wrapper
+
+
 def _lost_note(a: Analysis, what: str) -> tuple[str, int | None]:
     line, construct = a.lost[0]
     return f"{what}: the static check could not follow {construct} (line {line})", line
@@ -1187,6 +1201,7 @@ def gradients(w, b, X, y):
         a = self.assess(src)
         return a.findings if a.outcome == WRONG else []
 
+    @_safe
     def assess(self, src: Source) -> Assessment:
         fn = src.functions.get(self.function)
         if fn is None:
@@ -1341,6 +1356,7 @@ def train(X, y, lr, n_iter):
         a = self.assess(src)
         return a.findings if a.outcome == WRONG else []
 
+    @_safe
     def assess(self, src: Source) -> Assessment:
         fn = src.functions.get(self.function)
         if fn is None:
@@ -1615,6 +1631,7 @@ def train(X, y, lr, n_iter):
         a = self.assess(src)
         return a.findings if a.outcome == WRONG else []
 
+    @_safe
     def assess(self, src: Source) -> Assessment:
         fn = src.functions.get(self.function)
         if fn is None:
