@@ -151,11 +151,33 @@ class Source:
         if where is None or order[where[0]] is not root:  # a node from another tree
             return list(m.findall(root, matcher))
         start, end = where
-        return [n for n in order[start:end] if m.matches(n, matcher)]
+        types = _node_types(matcher)
+        if types is None:
+            return [n for n in order[start:end] if m.matches(n, matcher)]
+        # A matcher for a node type can only match nodes of that type: test the type first,
+        # which is far cheaper than a full match on every node of the subtree.
+        return [n for n in order[start:end] if isinstance(n, types) and m.matches(n, matcher)]
 
     def graded_nodes(self) -> list[cst.CSTNode]:
         """Everything except the `if __name__ == "__main__":` block, which only runs on visible data."""
         return [s for s in self.module.body if not _is_main_guard(s)]
+
+
+_TYPES: dict[type, tuple[type, ...] | None] = {}
+
+
+def _node_types(matcher) -> tuple[type, ...] | None:
+    """The CST node classes `matcher` can match, or None if it is not a plain node matcher
+    (or a `|` of them): AllOf, TypeOf, MatchIfTrue and friends are matched in full."""
+    if isinstance(matcher, m.OneOf):
+        parts = [_node_types(o) for o in matcher.options]
+        return None if any(p is None for p in parts) else tuple(t for p in parts for t in p)
+    key = type(matcher)
+    if key not in _TYPES:
+        cls = getattr(cst, key.__name__, None) if isinstance(matcher, m.BaseMatcherNode) else None
+        ok = isinstance(cls, type) and issubclass(cls, cst.CSTNode) and key.__module__ == "libcst.matchers"
+        _TYPES[key] = (cls,) if ok else None
+    return _TYPES[key]
 
 
 def _is_main_guard(stmt: cst.CSTNode) -> bool:
