@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .base import Assessment, Finding, Source, StaticCheck
 from .dataflow import ALL, EMPTY, FIT_METHODS, TARGET, TEST, TRAIN, Sink, _flat, _Split, analyze
-from .rowflow import UNSURE, RowFlow, proven_leak, unsure
+from .rowflow import UNSURE, RowFlow, proven_leak, run_rowflow, unsure
 
 DEFAULT_ENTRY = {"evaluate": {0: {ALL}, 1: {ALL, TARGET}}}
 
@@ -62,6 +62,12 @@ class LeakFlow(RowFlow):
     @staticmethod
     def tokens(labels) -> set[str]:
         return {t for t in _flat(labels) if t.startswith("#stat")}
+
+    def run_function(self, fn, args, depth=0):
+        result = super().run_function(fn, args, depth)
+        if depth == 0:
+            self.used |= self.tokens(result)  # what the graded function returns is used
+        return result
 
     def _sink(self, line, what, kind, x, y=EMPTY, obj=EMPTY, col=0):
         super()._sink(line, what, kind, x, y, obj, col)
@@ -229,34 +235,43 @@ def _proven(sink: Sink) -> bool:
 
 def run_leakflow(src: Source, entry_points: dict) -> LeakFlow:
     """LeakFlow from each entry point; statistics whose result is never used are dropped."""
-    analyzer = LeakFlow(src)
-    for name, params in entry_points.items():
-        fn = src.functions.get(name)
-        if fn is not None:
-            analyzer._seen_calls.clear()
-            result = analyzer.run_function(fn, {k: frozenset(v) for k, v in params.items()})
-            analyzer.used |= analyzer.tokens(result)
+    analyzer = run_rowflow(src, entry_points, LeakFlow)
     used = set(analyzer.used)
     while True:
         more = set().union(*(analyzer.deps.get(t, frozenset()) for t in used)) - used if used else set()
         if not more:
             break
         used |= more
-    merged: dict = {}
-    for s in analyzer.flow.sinks:
-        if s.kind == "stat" and analyzer.stat_token.get((s.line, s.what)) not in used:
-            continue  # only printed or discarded: nothing was learned
-        key = (s.line, s.col, s.what, s.kind)
-        if key in merged:
-            merged[key].x |= s.x
-            merged[key].y |= s.y
-        else:
-            merged[key] = Sink(s.line, s.what, s.kind, s.x, s.y, s.obj, s.col)
-    analyzer.flow.sinks = sorted(merged.values(), key=lambda s: s.line)
+    analyzer.flow.sinks = [
+        s for s in analyzer.flow.sinks if s.kind != "stat" or analyzer.stat_token.get((s.line, s.what)) in used
+    ]
     return analyzer
 
 
-class FitOnTrainingRows(StaticCheck):
+def _assessment(flow: LeakFlow, findings: list[Finding], doubtful: list[Sink]) -> Assessment:
+    """Proven wrong if there are findings; cannot tell if a sink saw rows of unknown role or
+    the analysis lost track somewhere; proven right otherwise."""
+    if findings:
+        return Assessment.wrong(findings)
+    if doubtful:
+        s = doubtful[0]
+        return Assessment.unknown(
+            f"`{s.what.removesuffix('[axis]')}` learns from rows the check cannot attribute to the training or "
+            "test split", s.line,
+        )
+    if flow.notes:
+        text, line = flow.notes[0]
+        return Assessment.unknown(text, line)
+    return Assessment.right()
+
+
+class _ThreeValued(StaticCheck):
+    def findings(self, src: Source) -> list[Finding]:
+        got = self.assess(src)
+        return got.findings if got.outcome == "wrong" else []
+
+
+class FitOnTrainingRows(_ThreeValued):
     """Everything learned from data (fit, fit_transform, column statistics, resampling)
     sees only training rows. `select` narrows the check to some sinks, so a pipeline
     with two leaks can report each under its own name."""
@@ -434,26 +449,10 @@ def evaluate(X, y, seed):
             for s in sinks
             if _proven(s)
         ]
-        if out:
-            return Assessment.wrong(out)
-        doubtful = [s for s in sinks if unsure(s)]
-        if doubtful:
-            s = doubtful[0]
-            return Assessment.unknown(
-                f"`{s.what.removesuffix('[axis]')}` learns from rows the check cannot attribute to the training or "
-                "test split", s.line,
-            )
-        if flow.notes:
-            text, line = flow.notes[0]
-            return Assessment.unknown(text, line)
-        return Assessment.right()
-
-    def findings(self, src: Source) -> list[Finding]:
-        got = self.assess(src)
-        return got.findings if got.outcome == "wrong" else []
+        return _assessment(flow, out, [s for s in sinks if unsure(s)])
 
 
-class NoLabelDerivedFeature(StaticCheck):
+class NoLabelDerivedFeature(_ThreeValued):
     """The features a model is fitted on are not computed from the label."""
 
     name = "no_label_derived_feature"
@@ -495,16 +494,7 @@ def evaluate(X, y, seed):
             for s in fits
             if TARGET in s.x
         ]
-        if out:
-            return Assessment.wrong(out)
-        if flow.notes:
-            text, line = flow.notes[0]
-            return Assessment.unknown(text, line)
-        return Assessment.right()
-
-    def findings(self, src: Source) -> list[Finding]:
-        got = self.assess(src)
-        return got.findings if got.outcome == "wrong" else []
+        return _assessment(flow, out, [])
 
 
 def is_class(*suffixes: str) -> Callable[[Sink], bool]:
@@ -1175,7 +1165,7 @@ def _merge(a, b):
     return _UNK
 
 
-class ColumnUnused(StaticCheck):
+class ColumnUnused(_ThreeValued):
     """A column that must not reach the model (e.g. one recorded after the outcome) does not
     reach any model fit. Column selections are resolved from the code (slices, index lists,
     np.delete / np.take, stacking, list.remove, DataFrame(..., columns=...).drop(columns=...),
@@ -1299,7 +1289,3 @@ def train_and_predict(X, y, seed):
         if not tracker.fits:
             return Assessment.unknown("no model fit on the data was found")
         return Assessment.right()
-
-    def findings(self, src: Source) -> list[Finding]:
-        got = self.assess(src)
-        return got.findings if got.outcome == "wrong" else []

@@ -78,10 +78,6 @@ class ImputerOnAllRows(LeakageGrader):
             )
         ]
 
-    def extra_evidence(self, judge):
-        shift = judge.unchanged("affine", 0)
-        if not (shift <= 1e-5):
-            judge.note("affine", f"found predictions changing by up to {shift:.3g} once every column was rescaled and shifted")
 
     REFERENCE = (
         (

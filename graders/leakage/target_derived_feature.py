@@ -99,6 +99,7 @@ class TargetDerivedFeature(LeakageGrader):
         ]
 
     def extra_evidence(self, judge):
+        super().extra_evidence(judge)
         moved = judge.unchanged("column", 0)
         if not (moved <= 1e-9):
             judge.note("column", f"found the predictions moving by up to {moved:.3g} when only the refund_issued column was replaced by noise")

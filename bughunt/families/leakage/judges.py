@@ -174,7 +174,12 @@ class LeakageGrader(Grader):
         """Evidence that does not need the test rows (called before they are identified)."""
 
     def extra_evidence(self, judge: "CaseJudge") -> None:
-        """Evidence on a case whose test rows were identified and whose predictions are usable."""
+        """Evidence on a case whose test rows were identified and whose predictions are usable.
+        The `affine` run is judged here for every exercise that has one."""
+        if "affine" in self.runs:
+            shift = judge.unchanged("affine", 0)
+            if not (shift <= AFFINE_TOLERANCE):
+                judge.note("affine", f"found predictions changing by up to {shift:.3g} once every column was rescaled and shifted")
 
 
 def _valid_rows(rows, n) -> bool:

@@ -43,6 +43,14 @@ def evaluate(model, X, y):
     scores = cross_val_score(model, X, y, cv=5)
     return scores.mean()
 """,
+        """
+def evaluate(model, X, y):
+    score = model.score(X, y)
+    print(f"accuracy {round(score, 3)}, error rate {1 - score:.3f}")
+    error = 1 - score
+    print(error)
+    return score
+""",
     ]
     INVALID = [
         """
@@ -69,6 +77,26 @@ def evaluate(model, X, y):
 """,
     ]
 
+    def _reported(self, src: Source, fn, node) -> bool:
+        """Whether the doctored value is what the function reports: inside a `return`, or
+        stored in a name that a `return` of the same function mentions. A score rounded for
+        a print is not a suppression."""
+        returned = {
+            n.value for r in src.find(fn, m.Return()) if r.value is not None for n in src.find(r.value, m.Name())
+        }
+        cur = node
+        while cur is not None and cur is not fn:
+            if isinstance(cur, cst.Return):
+                return True
+            if isinstance(cur, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                targets = [t.target for t in cur.targets] if isinstance(cur, cst.Assign) else [cur.target]
+                names = {n.value for t in targets for n in ([t] if isinstance(t, cst.Name) else src.find(t, m.Name()))}
+                return bool(names & returned)
+            if isinstance(cur, (cst.SimpleStatementLine, cst.FunctionDef)):
+                return False
+            cur = src.parents.get(cur)
+        return False
+
     def findings(self, src: Source) -> list[Finding]:
         out = []
         for fn in src.functions.values():
@@ -83,10 +111,10 @@ def evaluate(model, X, y):
                 return _is_metric_call(src, expr) or (isinstance(expr, cst.Name) and expr.value in metric_names)
 
             for call in src.find(fn, m.Call()):
-                if src.names(call.func) & _TAMPER_FUNCS and any(is_metric(a.value) for a in call.args):
+                if src.names(call.func) & _TAMPER_FUNCS and any(is_metric(a.value) for a in call.args) and self._reported(src, fn, call):
                     out.append(Finding(src.line(call), "the score is capped or rounded before it is reported, which hides how wrong it is instead of fixing the pipeline"))
             for op in src.find(fn, m.BinaryOperation() | m.AugAssign()):
                 operands = [op.left, op.right] if isinstance(op, cst.BinaryOperation) else [op.target]
-                if any(is_metric(x) for x in operands):
+                if any(is_metric(x) for x in operands) and self._reported(src, fn, op):
                     out.append(Finding(src.line(op), "the score is rescaled before it is reported; report it as measured and fix what inflates it"))
         return out
