@@ -1219,11 +1219,12 @@ def gradients(w, b, X, y):
         if bad is not None:
             if a.lost:
                 return Assessment.unknown(*_lost_note(a, f"`{self.function}` seems to return target minus prediction"))
-            which = ", ".join(f"value {i + 1}" for i in bad)
+            which = (f"value {bad[0] + 1} of what it returns is" if len(bad) == 1 else
+                     "values " + ", ".join(str(i + 1) for i in bad[:-1]) + f" and {bad[-1] + 1} of what it returns are")
             return Assessment.wrong([Finding(
                 src.line(fn),
-                f"`{self.function}` returns the negative of the gradient of {self.what} ({which} of what it returns "
-                "is built from target minus prediction without flipping it back), so subtracting it climbs the loss",
+                f"`{self.function}` returns the negative of the gradient of {self.what} ({which} built from target "
+                "minus prediction without flipping it back), so subtracting it climbs the loss",
             )])
         if a.lost:
             return Assessment.unknown(*_lost_note(a, f"the orientation of `{self.function}` is unclear"))

@@ -41,6 +41,7 @@ class LinregMinibatch(TrainingGrader):
     bias_target_words = "the least-squares intercept of the hidden data"
     train_nargs = 6
     monotone = False
+    iteration_words = "epoch"
     param_tol = 0.05
     loss_tol = 0.01
     goal_words = "the least-squares solution (weights within 0.05 of np.linalg.lstsq's, loss within 1%)"

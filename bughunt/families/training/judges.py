@@ -61,6 +61,8 @@ class TrainingGrader(Grader):
     train_nargs: ClassVar[int] = 4
     #: full-batch descent never raises the loss; mini-batch only has to end lower
     monotone: ClassVar[bool] = True
+    #: what one recorded loss stands for
+    iteration_words: ClassVar[str] = "iteration"
     #: learned parameters within `param_tol` of the optimum, final loss within `loss_tol` (relative)
     param_tol: ClassVar[float] = 1e-3
     loss_tol: ClassVar[float] = 1e-6
@@ -136,10 +138,15 @@ class TrainingGrader(Grader):
                             )
             losses = o["losses"]
             n_expected = case["n_losses"]
-            if len(losses) != n_expected:
+            unit = self.iteration_words
+            if len(losses) < n_expected:
                 curve_msgs.append(
                     f"{len(losses)} losses where training should record one for each of its {n_expected} "
-                    f"iterations {where}; stopping early hides what the updates are doing"
+                    f"{unit}s {where}; stopping early hides what the updates are doing"
+                )
+            elif len(losses) > n_expected:
+                curve_msgs.append(
+                    f"{len(losses)} losses where training should record exactly one for each of its {n_expected} {unit}s {where}"
                 )
             elif not np.all(np.isfinite(losses)):
                 curve_msgs.append(f"the loss becoming inf or nan {where}")
@@ -149,7 +156,7 @@ class TrainingGrader(Grader):
                 rises = np.diff(losses) > 1e-9 * (1 + np.abs(losses[:-1]))
                 if np.any(rises):
                     i = int(np.argmax(rises))
-                    curve_msgs.append(f"the loss rising at iteration {i + 2} ({losses[i]:.6g} -> {losses[i + 1]:.6g}) {where}")
+                    curve_msgs.append(f"the loss rising at {unit} {i + 2} ({losses[i]:.6g} -> {losses[i + 1]:.6g}) {where}")
             learned = _arrays(o["learned"], k)
             shapes = [np.shape(p) for p in case["points"][0]["params"]]
             if learned is None or any(l.size != int(np.prod(s)) for l, s in zip(learned, shapes)):
@@ -191,7 +198,7 @@ class TrainingGrader(Grader):
             ),
             Check(
                 "loss_decreases", "runtime", not curve_msgs,
-                f"Exercise {ex} should record a loss that goes down during training, one per iteration; "
+                f"Exercise {ex} should record a loss that goes down during training, one per {self.iteration_words}; "
                 f"found {curve_msgs[0]}" if curve_msgs else "the recorded loss goes down",
                 root_cause=False, function="train",
             ),
