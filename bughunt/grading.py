@@ -24,7 +24,12 @@ _OUTCOME_REASONS = {
     "exited": "stopped the program itself ({detail}) before grading finished; remove calls to "
     "sys.exit, os._exit or quit from the graded code",
     "internal": "could not be graded: {detail}",
+    "tampered": "{detail}, which the exercise cannot produce: the submission interfered with the grading process",
 }
+
+#: how much of an exception message the student's own code raised is shown back: enough
+#: to recognise the error, too little to carry the hidden inputs out in a report
+_MESSAGE_CHARS = 200
 
 
 def display_path(path: Path) -> str:
@@ -36,9 +41,12 @@ def display_path(path: Path) -> str:
 
 
 def _exception_text(err: dict, shown: str) -> tuple[str, int | None]:
+    message = err["message"]
+    if len(message) > _MESSAGE_CHARS:
+        message = message[:_MESSAGE_CHARS] + "..."
     if err.get("contract"):
-        return f"the grader could not use your code: {err['message']}", err.get("line")
-    text = f"your code raised {err['type']}: {err['message']}".rstrip(": ")
+        return f"the grader could not use your code: {message}", err.get("line")
+    text = f"your code raised {err['type']}: {message}".rstrip(": ")
     return text, err.get("line")
 
 

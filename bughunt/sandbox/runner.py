@@ -317,16 +317,6 @@ def request_for(grader_path: Path, student_path: Path, token: str, seed: int | N
     return request
 
 
-def _tampered_outcome() -> str:
-    """"tampered" once grading knows how to word it; until then "crash", whose message
-    shows the detail. Never "internal": a malformed reply is the submission's doing."""
-    try:
-        from ..grading import _OUTCOME_REASONS
-    except ImportError:
-        return "crash"
-    return "tampered" if "tampered" in _OUTCOME_REASONS else "crash"
-
-
 def interpret(
     *,
     returncode: int | None,
@@ -345,7 +335,7 @@ def interpret(
     sends is trusted: its size is capped before parsing and its depth while parsing; a
     malformed reply is the submission's doing ("tampered"), never the grader's failure."""
     res = RunResult("ok", output=output, returncode=returncode, duration=duration, leftovers_killed=leftovers)
-    tampered = _tampered_outcome()
+    tampered = "tampered"  # a malformed reply is the submission's doing, never "internal"
     if flooded:
         res.outcome = "flood"
     elif timed_out:
