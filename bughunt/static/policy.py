@@ -85,10 +85,15 @@ _SYS_ATTRIBUTES = {
 }
 #: methods that write files, whatever object they are called on
 _WRITERS = {
-    "write_text", "write_bytes", "touch", "mkdir", "unlink", "rmdir", "rename", "replace",
-    "symlink_to", "hardlink_to", "chmod", "to_csv", "to_pickle", "to_parquet", "to_json",
-    "to_excel", "to_hdf", "to_feather", "to_sql", "savefig", "tofile", "dump",
+    "write_text", "write_bytes", "touch", "mkdir", "unlink", "rmdir",
+    "symlink_to", "hardlink_to", "chmod", "savefig", "tofile",
 }
+#: pandas exporters: they write a file when given a path, and return text without one
+#: (`df.to_csv()`), which is fine. `replace`/`rename` are left alone: on strings and
+#: DataFrames they write nothing, and the jail keeps a Path's rename inside the run anyway.
+_PATH_WRITERS = {"to_csv", "to_pickle", "to_parquet", "to_json", "to_excel", "to_hdf", "to_feather", "to_sql", "to_markdown", "to_latex"}
+#: numpy's private modules hold the floating-point error state behind np.errstate
+_PRIVATE_NUMPY = ("numpy._core", "numpy.core")
 #: numpy / scipy functions that write files
 _NP_WRITERS = {"save", "savez", "savez_compressed", "savetxt", "memmap"}
 _COMPUTED_NAME = {"getattr", "setattr", "delattr", "hasattr"}
@@ -141,10 +146,16 @@ def forbidden(text: str) -> list[Finding]:
                 aliases[(alias.asname or alias.name).split(".")[0]] = alias.name if alias.asname else top
                 if top in _MODULES:
                     add(node, f"`import {alias.name}` {_MODULES[top]}")
+                elif alias.name.startswith(_PRIVATE_NUMPY):
+                    add(node, f"`import {alias.name}` reaches numpy's private state")
         elif isinstance(node, ast.ImportFrom):
             top = (node.module or "").split(".")[0]
             if node.level == 0 and top in _MODULES:
                 add(node, f"`from {node.module} import ...` {_MODULES[top]}")
+            elif node.level == 0 and (node.module or "").startswith(_PRIVATE_NUMPY):
+                add(node, f"`from {node.module} import ...` reaches numpy's private state")
+            elif node.level == 0 and top == "numpy" and any(a.name in ("_core", "core") for a in node.names):
+                add(node, "`from numpy import _core` reaches numpy's private state")
             elif node.level == 0 and top == "sys":
                 for alias in node.names:
                     if alias.name in _SYS_ATTRIBUTES:
@@ -171,6 +182,8 @@ def forbidden(text: str) -> list[Finding]:
                 add(node, f"`.{node.attr}` reaches frames, code or other modules' internals")
             elif module == "sys" and node.attr in _SYS_ATTRIBUTES:
                 add(node, f"`sys.{node.attr}` reaches frames, modules or tracing")
+            elif module == "numpy" and node.attr in ("_core", "core"):
+                add(node, f"`{base}.{node.attr}` reaches numpy's private state")
             elif module.split(".")[0] in ("numpy", "scipy") and node.attr in _NP_WRITERS:
                 add(node, f"`{base}.{node.attr}` writes files")
         elif isinstance(node, ast.Call):
@@ -188,6 +201,10 @@ def forbidden(text: str) -> list[Finding]:
                 add(node, "`.open` for writing writes files")
             elif isinstance(fn, ast.Attribute) and fn.attr in _WRITERS:
                 add(node, f"`.{fn.attr}(...)` writes files")
+            elif isinstance(fn, ast.Attribute) and fn.attr in _PATH_WRITERS and (
+                node.args or any(k.arg in ("path_or_buf", "path", "excel_writer", "buf", "name") for k in node.keywords)
+            ):
+                add(node, f"`.{fn.attr}(...)` with a destination writes files")
     found.sort(key=lambda f: f.line)
     seen, unique = set(), []
     for f in found:
@@ -212,6 +229,8 @@ class ForbiddenConstruct(StaticCheck):
         "from sklearn.model_selection import train_test_split\n\ndef f(X, y):\n    return train_test_split(X, y)\n",
         "import sys\n\ndef main():\n    return sys.argv\n",
         "import numpy as np\n\ndef f(x):\n    return np.load('w.npy') + x\n",
+        "def clean(df, s):\n    return df.rename(columns={'a': 'b'}).replace(-1, 0), s.replace('x', 'y')\n",
+        "def show(df):\n    print(df.to_csv(index=False))\n",
     ]
     INVALID: ClassVar[list[str]] = [
         "def f(x):\n    return eval('x + 1')\n",
@@ -225,6 +244,10 @@ class ForbiddenConstruct(StaticCheck):
         "import inspect\n\ndef f():\n    return inspect.stack()\n",
         "def f():\n    try:\n        1 / 0\n    except Exception as e:\n        return e.__traceback__.tb_frame.f_back\n",
         "import ctypes\n",
+        "from numpy._core import _ufunc_config\n",
+        "import numpy.core._ufunc_config as cfg\n",
+        "import numpy as np\n\ndef f():\n    return np._core._ufunc_config\n",
+        "def f(df):\n    df.to_csv('leak.csv')\n",
         "import os\n\ndef f():\n    os.kill(os.getppid(), 9)\n",
         "from subprocess import run\n",
         "import socket\n",
