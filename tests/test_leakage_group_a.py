@@ -159,13 +159,24 @@ def test_test_labels_flipped_catch_a_ranking_on_every_label():
     assert "flipped" in checks["test_labels_do_not_influence_training"].message
 
 
+def test_unseeded_randomness_is_named_not_called_a_leak():
+    def unseeded(X, y, seed):
+        y_test, proba = _masked(X, y, seed)
+        return y_test, np.clip(proba + np.random.default_rng().normal(0, 1e-3, len(proba)), 0, 1)
+
+    checks = _judge(_grader("scaler_before_split"), unseeded)
+    assert not checks["same_predictions_each_run"].passed
+    assert "could not check" in checks["test_rows_do_not_influence_training"].message
+
+
 def test_hidden_cases_depend_on_the_seed_and_runs_are_edits():
     grader = _grader("scaler_before_split")
     a, b = grader.cases(1), grader.cases(2)
     assert not np.array_equal(a[0]["X"], b[0]["X"])
     assert all(np.array_equal(x["X"], y["X"]) for x, y in zip(a, grader.cases(1)))
-    X, _ = apply_run(a[0], a[0]["runs"][1])
-    changed = a[0]["runs"][1]["rows"]
+    rows_run = next(r for r in a[0]["runs"] if r["name"] == "rows")
+    X, _ = apply_run(a[0], rows_run)
+    changed = rows_run["rows"]
     untouched = np.setdiff1d(np.arange(len(X)), changed)
     assert np.array_equal(X[untouched], np.asarray(a[0]["X"], dtype=float)[untouched])
 

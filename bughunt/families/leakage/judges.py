@@ -74,7 +74,7 @@ class LeakageGrader(Grader):
     @property
     def observations(self) -> dict[str, str]:  # type: ignore[override]
         out = {}
-        for name in ("base", *self.runs):
+        for name in ("base", "repeat", *self.runs):
             out.update({f"{name}_y_test": "array", f"{name}_proba": "array", f"{name}_split": "array?", f"{name}_fits": "array"})
         return out
 
@@ -87,7 +87,7 @@ class LeakageGrader(Grader):
             X = X.astype(np.float32).astype(float)  # sent as float32: the same values on both sides
             split_seed = int(rng.integers(1, 10_000))
             test = self.test_rows(y, split_seed)
-            runs = [{"name": "base"}]
+            runs = [{"name": "base"}, {"name": "repeat"}]
             for name in self.runs:
                 if name == "rows":
                     changed = test[::2]
@@ -119,11 +119,11 @@ class LeakageGrader(Grader):
 
     def checks(self, notes: dict[str, list[str]]) -> list[Check]:
         ex = self.exercise
-        split, shape = notes.get("split", []), notes.get("shape", [])
-        blocked = bool(split or shape)
+        split, shape, repeat = notes.get("split", []), notes.get("shape", []), notes.get("repeat", [])
+        blocked = bool(split or shape or repeat)
         cannot = (
-            f"Exercise {ex} could not check this, because the test rows were not the specified split "
-            "or the predictions were unusable"
+            f"Exercise {ex} could not check this, because the test rows were not the specified split, "
+            "the predictions were unusable or they changed between two runs on the same data"
         )
 
         def check(name, key, fail_text, ok_text, root_cause=True, needs_split=True):
@@ -140,6 +140,12 @@ class LeakageGrader(Grader):
                 f"Exercise {ex} should hold out the rows of the specified split ({self.split_text}), "
                 "returned in that order or in row order; {found}. Changing the split does not remove a leak",
                 "the test rows are the specified split", needs_split=False,
+            ),
+            check(
+                "same_predictions_each_run", "repeat",
+                f"Exercise {ex} should give the same predictions when run twice on the same data and seed; {{found}}. "
+                "Seed every random step with `seed`",
+                "gives the same predictions on every run", root_cause=False, needs_split=False,
             ),
             check(
                 "returns_probabilities", "shape",
@@ -212,6 +218,11 @@ class CaseJudge:
         proba = self.got("base", "proba")
         if len(proba) != len(self.order) or not np.all(np.isfinite(proba)) or np.any((proba < 0) | (proba > 1)):
             self.note("shape", f"found {len(proba)} values for {len(self.order)} test rows, or values outside [0, 1]")
+            return
+        again = self.got("repeat", "proba")
+        if again.shape != proba.shape or not np.array_equal(again, proba):
+            moved = float(np.max(np.abs(again - proba))) if again.shape == proba.shape else float("nan")
+            self.note("repeat", f"found them differing by up to {moved:.3g}")
             return
         for name in self.grader.runs:
             labels = self.runs[name][1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import random
 
 import numpy as np
 
@@ -92,6 +93,8 @@ class TrainAndPredict(Probe):
         obs = {}
         for run in case["runs"]:
             X, y = apply_run(case, run)
+            random.seed(0)  # the same global random state for every run: only the data differ
+            np.random.seed(0)
             RECORDER.reset()
             FITS.clear()
             out = fn(X, y, seed)
