@@ -70,11 +70,24 @@ _POSITIVE = {"numpy.exp", "numpy.exp2", "numpy.sqrt", "numpy.abs", "numpy.absolu
 class Fn:
     """A callable value: a nested def or lambda, with the environment it closes over."""
 
-    __slots__ = ("node", "env")
+    __slots__ = ("node", "env", "frame")
 
-    def __init__(self, node, env):
+    def __init__(self, node, env, frame=None):
         self.node = node
         self.env = env
+        self.frame = frame  # the frame that defined it: a call from there sees its current names
+
+
+def _nonlocal_names(fn) -> set[str]:
+    if not isinstance(fn, cst.FunctionDef):
+        return set()
+    out = set()
+    for s in m.findall(fn.body, m.Nonlocal()):
+        out |= {n.name.value for n in s.names}
+    for inner in m.findall(fn.body, m.FunctionDef() | m.Lambda()):
+        if inner is not fn:
+            return {"*"}  # nested deeper: not followed
+    return out
 
 
 class Obj:
@@ -412,6 +425,46 @@ class Interpreter:
         frame.analysis.env = frame.env
         return frame.analysis
 
+    def call_closure(self, caller, fn, shared: set[str], argvals, kwvals, node) -> Val:
+        """A nested def that rebinds names of the caller (`nonlocal w, b`): it runs with the
+        caller's current names, its updates count in the caller's loops, and the shared names
+        are copied back."""
+        if caller.depth + 1 >= self.max_depth:
+            self.lose(node, "calls nested too deeply to follow")
+            return _opaque(argvals + list(kwvals.values()))
+        args = {i: v for i, v in enumerate(argvals)}
+        args.update(kwvals)
+        env: dict = dict(caller.env)
+        params = list(fn.params.posonly_params) + list(fn.params.params)
+        for i, p in enumerate(params):
+            if i in args or p.name.value in args:
+                env[p.name.value] = args.get(i, args.get(p.name.value))
+            elif p.default is not None:
+                env[p.name.value] = caller.expr(p.default)
+            else:
+                env[p.name.value] = NEUTRAL
+        frame = _Frame(self, fn, env, caller.depth + 1, caller.record)
+        frame.sink, frame.nonlocal_ok = caller.sink, True
+        frame.outer_loop = caller.outer_loop + caller.loop
+        frame.outer_warm = caller.outer_warm + caller.warmup
+        stepped = set()
+        for node2 in m.findall(fn.body, m.AugAssign() | m.Assign()):
+            if isinstance(node2, cst.AugAssign):
+                stepped |= set(_target_names(node2.target)) if not _is_literal(node2.value) else set()
+            else:
+                used = {n.value for n in m.findall(node2.value, m.Name())}
+                stepped |= {n for t in node2.targets for n in _target_names(t.target) if n in used}
+        frame.params |= (shared & stepped) | (shared & caller.params)
+        for name in frame.params & shared:
+            if name in frame.env:
+                frame.env[name] = frame._as_param(frame.env[name])
+        frame.block(fn.body.body)
+        for name in shared:
+            if name in frame.env:
+                caller.env[name] = frame.env[name]
+        rets = frame.analysis.returns
+        return _merge_all(rets) if rets else NEUTRAL
+
     def call_method(self, caller, obj: "Obj", method, argvals, kwvals, node) -> Val:
         if caller.depth + 1 >= self.max_depth:
             self.lose(node, "calls nested too deeply to follow")
@@ -480,6 +533,7 @@ class _Frame:
         self.loops_done = 0
         self.warmup = 0
         self.sink = self
+        self.nonlocal_ok = False
         self.outer_loop = 0
         self.outer_warm = 0
         self.params = loop_updated_names(fn) if not mute else set()
@@ -551,7 +605,7 @@ class _Frame:
                 self.lose(s, f"the decorated function `{s.name.value}`")
                 self.env[s.name.value] = OPAQUE
             else:
-                self.env[s.name.value] = Val(fn=Fn(s, self.env))
+                self.env[s.name.value] = Val(fn=Fn(s, self.env, self))
         elif isinstance(s, cst.ClassDef):
             self.lose(s, f"the class `{s.name.value}` defined inside a function")
             self.env[s.name.value] = OPAQUE
@@ -569,6 +623,8 @@ class _Frame:
             self.analysis.returns.append(self.expr(s.value))
         elif isinstance(s, cst.Expr):
             self.expr(s.value)
+        elif isinstance(s, cst.Nonlocal) and self.nonlocal_ok:
+            pass  # the caller copies the names back after the call
         elif isinstance(s, (cst.Global, cst.Nonlocal)):
             self.lose(s, "a global or nonlocal name")
             for n in s.names:
@@ -942,6 +998,8 @@ class _Frame:
 
     def _follow(self, fnval, argvals, kwvals, node) -> Val:
         f = fnval.fn
+        if isinstance(f, Fn) and f.frame is self and _nonlocal_names(f.node) and "*" not in _nonlocal_names(f.node):
+            return self.i.call_closure(self, f.node, _nonlocal_names(f.node), argvals, kwvals, node)
         if isinstance(f, Fn):
             return self.i.call(f.node, argvals, kwvals, self.depth, closure=f.env, node=node)
         return self.i.call(f, argvals, kwvals, self.depth, node=node)
@@ -1501,6 +1559,19 @@ def train(X, y, lr, n_iter):
         w, b = w_new, b_new
     return w, b, []
 """,
+        _TRAIN_SNIPPET_HEAD + """
+def train(X, y, lr, n_iter):
+    w, b = np.zeros(X.shape[1]), 0.0
+
+    def step(rate=lr):
+        nonlocal w, b
+        dw, db = gradients(w, b, X, y)
+        w, b = w - rate * dw, b - rate * db
+
+    for _ in range(n_iter):
+        step()
+    return w, b, []
+""",
     ]
     INVALID = [
         _TRAIN_SNIPPET_HEAD + """
@@ -1562,6 +1633,19 @@ def train(X, y, lr, n_iter):
     for _ in range(n_iter):
         m.step(X, y, lr)
     return m.w, m.b, []
+""",
+        _TRAIN_SNIPPET_HEAD + """
+def train(X, y, lr, n_iter):
+    w, b = np.zeros(X.shape[1]), 0.0
+
+    def step():
+        nonlocal w, b
+        dw, db = gradients(w, b, X, y)
+        w = w - lr * dw
+
+    for _ in range(n_iter):
+        step()
+    return w, b, []
 """,
     ]
     UNKNOWN = [
