@@ -345,3 +345,21 @@ def test_judges_and_case_builders_are_unreadable_in_the_jail(runner, tmp_path):
                 print("SIZE", 0)
     """))
     assert _said(result, "SIZE") and all(n == "0" for n in _said(result, "SIZE")), result.output
+
+
+def test_an_installed_package_s_graders_and_a_runtime_under_tmp(tmp_path, monkeypatch):
+    """A wheel install ships graders inside the package: the jail covers them with an
+    empty folder. A runtime under /tmp (a venv made there) stays visible above the jail's
+    own /tmp."""
+    pkg = tmp_path / "site" / "bughunt"
+    (pkg / "graders" / "sigmoid").mkdir(parents=True)
+    (pkg / "graders" / "sigmoid" / "overflow_basic.py").write_text("REFERENCE = 'secret'\n")
+    (pkg / "visible.txt").write_text("shown\n")
+    monkeypatch.setattr(jail, "_PKG_DIR", pkg)
+    script = (
+        f"import os; print(os.listdir({str(pkg / 'graders')!r}), open({str(pkg / 'visible.txt')!r}).read().strip())"
+    )
+    argv = jail.bwrap_argv([sys.executable, "-I", "-S", "-c", script], tmp_mb=1)
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]", "shown"]

@@ -120,6 +120,13 @@ def parent_only_files() -> list[str]:
     return found
 
 
+def parent_only_dirs() -> list[str]:
+    """Folders of an installed bughunt that no jail may read: the graders shipped as
+    package data (they hold the reference fixes and examples). Each is covered by an
+    empty read-only tmpfs."""
+    return [str(d) for d in (_PKG_DIR / "graders",) if d.is_dir()]
+
+
 def bwrap_argv(
     command: list[str],
     *,
@@ -146,15 +153,20 @@ def bwrap_argv(
         *_system_args(),
         "--proc", "/proc",
         "--dev", "/dev",
+        # The private tmpfs first: a runtime that lives under /tmp (a venv made there) is
+        # then bound on top of it, not hidden by it.
+        "--size", str(max(1, int(tmp_mb)) * 2**20), "--tmpfs", JAIL_TMP,
     ]
     for p in runtime_paths() + [str(Path(p).resolve()) for p in extra_ro]:
         args += ["--ro-bind", p, p]
     if hide_parent_only:
         for path in parent_only_files():
             args += ["--ro-bind", "/dev/null", path]
+    for folder in parent_only_dirs():
+        args += ["--tmpfs", folder, "--remount-ro", folder]
     for src, dest in extra_rw:
         args += ["--bind", src, dest]
-    args += ["--size", str(max(1, int(tmp_mb)) * 2**20), "--tmpfs", JAIL_TMP, "--chdir", JAIL_TMP]
+    args += ["--chdir", JAIL_TMP]
     return args + ["--", *command]
 
 
