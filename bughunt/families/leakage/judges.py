@@ -121,10 +121,12 @@ class LeakageGrader(Grader):
         ex = self.exercise
         split, shape, repeat = notes.get("split", []), notes.get("shape", []), notes.get("repeat", [])
         blocked = bool(split or shape or repeat)
-        cannot = (
-            f"Exercise {ex} could not check this, because the test rows were not the specified split, "
-            "the predictions were unusable or they changed between two runs on the same data"
+        reason = (
+            "the test rows were not the specified split" if split
+            else "the predictions were unusable" if shape
+            else "the predictions changed between two runs on the same data"
         )
+        cannot = f"Exercise {ex} could not check this, because {reason}"
 
         def check(name, key, fail_text, ok_text, root_cause=True, needs_split=True):
             found = notes.get(key, [])
@@ -216,8 +218,14 @@ class CaseJudge:
         if not self.find_test_rows():
             return
         proba = self.got("base", "proba")
-        if len(proba) != len(self.order) or not np.all(np.isfinite(proba)) or np.any((proba < 0) | (proba > 1)):
-            self.note("shape", f"found {len(proba)} values for {len(self.order)} test rows, or values outside [0, 1]")
+        if len(proba) != len(self.order):
+            self.note("shape", f"found {len(proba)} probabilities for {len(self.order)} test rows")
+            return
+        if not np.all(np.isfinite(proba)):
+            self.note("shape", f"found {int(np.sum(~np.isfinite(proba)))} NaN or infinite probabilities")
+            return
+        if np.any((proba < 0) | (proba > 1)):
+            self.note("shape", f"found values from {float(proba.min()):.3g} to {float(proba.max()):.3g}, outside [0, 1]")
             return
         again = self.got("repeat", "proba")
         if again.shape != proba.shape or not np.array_equal(again, proba):
