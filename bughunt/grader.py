@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -95,8 +95,8 @@ class Grader:
 
     def judge(self, cases: list[Any], results: list[CaseResult]) -> list[Check]:
         """Runtime checks from the observations of every case (all cases ran without
-        error). Split graders receive the cases they built; legacy ones only `results`.
-        Compare so that NaN fails: `not (err <= tol)`, never `err > tol`."""
+        error), against the cases this grader built. Compare so that NaN fails:
+        `not (err <= tol)`, never `err > tol`."""
         raise NotImplementedError
 
     def reference_example(self) -> Example:
@@ -110,17 +110,9 @@ class Grader:
         Never an expected value or anything a submission could use to fake a result."""
         return {}
 
-    # --- built in the parent; split graders receive `seed`, legacy ones take none -------
     def cases(self, seed: int = PUBLIC_SEED) -> list[Any]:
-        """Hidden inputs, built deterministically from `seed` (use `case_rng`); they must
-        differ from the visible data."""
-        raise NotImplementedError
-
-    # --- child side ------------------------------------------------------------------
-    def instrument(self) -> None:
-        """Called in the child before the submission is loaded (e.g. to wrap library functions)."""
-
-    def probe(self, student, case) -> dict:
+        """Hidden inputs, built here from `seed` (use `case_rng`) and sent to the child;
+        deterministic, and different from the visible data."""
         raise NotImplementedError
 
 

@@ -135,9 +135,8 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
 
     results = []
     raw_cases = obs.get("cases")
-    split = bool(grader.probe_name)
-    cases = hidden_cases(grader, seed) if split else None
-    if not isinstance(raw_cases, list) or (split and len(raw_cases) != len(cases)):
+    cases = hidden_cases(grader, seed)
+    if not isinstance(raw_cases, list) or len(raw_cases) != len(cases):
         return _error(verdict, f"{shown}: {_TAMPERED.format(what='the number of results')}")
     for i, case in enumerate(raw_cases):
         if not isinstance(case, dict):
@@ -146,7 +145,7 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
         if err is not None and not _valid_error(err):
             return _error(verdict, f"{shown}: {_TAMPERED.format(what='an error report')}")
         ok = case.get("ok")
-        if err is None and split:
+        if err is None:
             problem = problems(ok, grader.observations)
             if problem:
                 return _error(verdict, f"{shown}: {_TAMPERED.format(what=problem)}")
@@ -172,7 +171,7 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
         )
         return verdict
     verdict.checks.append(Check("runs_on_hidden_data", "runtime", True, "runs on hidden data", root_cause=False))
-    judged = grader.judge(cases, results) if split else grader.judge(results)
+    judged = grader.judge(cases, results)
     lines = function_lines(obs.get("functions"))
     for chk in judged:
         if chk.line is None and chk.function in lines:

@@ -5,7 +5,6 @@ Nothing here decides pass or fail; the parent does that from the observations.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -34,14 +33,6 @@ def describe(exc: BaseException, student_file: str) -> dict:
         "line": line,
         "contract": isinstance(exc, ContractError),
     }
-
-
-def load_module(path: str, name: str) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def load_student(path: str) -> types.ModuleType:
@@ -131,9 +122,9 @@ class _SplitGrader:
         return self.probe.run(student, case, self.config)
 
 
-def serve(request: dict, graders: dict | None = None) -> None:
-    """Grade one request and leave the process; `graders` maps paths to modules already
-    imported by a warm fork server (legacy graders only: split graders never load here)."""
+def serve(request: dict) -> None:
+    """Grade one request and leave the process. The request names a probe under
+    bughunt.families and carries the inputs; no grader is ever loaded here."""
     student_file = request["student"]
     if request.get("nproc"):
         import resource
@@ -155,13 +146,8 @@ def serve(request: dict, graders: dict | None = None) -> None:
     from bughunt.sandbox import wire
 
     probe_helpers.STUDENT_FILE[:] = [student_file]
-    if request.get("probe"):
-        grader = _SplitGrader(request)
-        run_case = grader.probe_case
-    else:
-        module = (graders or {}).get(request["grader"]) or load_module(request["grader"], "bughunt_grader_under_test")
-        grader = module.GRADER
-        run_case = grader.probe
+    grader = _SplitGrader(request)
+    run_case = grader.probe_case
     cases = grader.cases()
     grader.instrument()
     result: dict = {"token": request["token"], "import": None, "cases": []}

@@ -136,7 +136,7 @@ def _children_of(pid: int) -> list[int]:
 
 class Server:
     def __init__(
-        self, listen_fd: int, grader_paths: list[str], jailed: bool = False, cgroup: str | None = None, pidns: int | None = None
+        self, listen_fd: int, jailed: bool = False, cgroup: str | None = None, pidns: int | None = None
     ):
         from bughunt.sandbox import child
 
@@ -144,9 +144,6 @@ class Server:
         self.jailed = jailed
         self.pidns = pidns
         self.cgroup = cgroup
-        self.graders = {}
-        for i, path in enumerate(grader_paths):
-            self.graders[path] = child.load_module(path, f"bughunt_warm_grader_{i}")
         self.listener = socket.socket(fileno=listen_fd)
         self.running: dict[int, socket.socket] = {}
         self.sel = selectors.DefaultSelector()
@@ -261,7 +258,7 @@ class Server:
                 self._enter_own_namespaces(limits)
             _preexec(limits)()
             os.chdir(request["cwd"])
-            self.child.serve(request, self.graders)
+            self.child.serve(request)
         finally:
             os._exit(70)
 
@@ -377,7 +374,7 @@ def main() -> None:
     for name in config.get("probes", ()):
         if name.startswith(PROBE_PACKAGE) and name.endswith("probes"):
             importlib.import_module(name)
-    server = Server(config["listen_fd"], config["graders"], config.get("jailed", False), config.get("cgroup"), pidns)
+    server = Server(config["listen_fd"], config.get("jailed", False), config.get("cgroup"), pidns)
     # Keep the imported objects out of later collections so forked children share their pages.
     gc.collect()
     gc.freeze()

@@ -161,13 +161,6 @@ def _read_capped(fd: int, cap: int, sink: list, over: threading.Event, started: 
                 return
 
 
-def _legacy_files(grader_path: Path) -> list[str]:
-    """What a legacy (unsplit) grader needs to load in a jail: its file and its folder's
-    private helpers (`_*.py`). Split graders need none of this."""
-    path = Path(grader_path).resolve()
-    return [str(path)] + sorted(str(p) for p in path.parent.glob("_*.py"))
-
-
 def run_probe(
     grader_path: Path,
     student_path: Path,
@@ -202,8 +195,7 @@ def run_probe(
     preexec = _preexec(limits, STARTUP_CPU)
     if jailed:
         cgroup = jails.PidsCgroup(f"bughunt-run-{token[:12]}", jails.NPROC)
-        extra = [] if request.get("probe") else _legacy_files(grader_path)
-        argv = jails.bwrap_argv(boot, tmp_mb=limits.file_mb, extra_ro=extra, hide_parent_only=not extra)
+        argv = jails.bwrap_argv(boot, tmp_mb=limits.file_mb, hide_parent_only=True)
         join, limit = cgroup.join_fn(), preexec
 
         def preexec() -> None:  # noqa: F811 (the jailed variant)
@@ -310,10 +302,9 @@ def request_for(grader_path: Path, student_path: Path, token: str, seed: int | N
         "token": token,
     }
     grader = load_grader(grader_path)
-    if grader.probe_name:
-        request.update(probe=grader.probe_name, config=grader.config(), cases=wire.dumps(hidden_cases(grader, seed)))
-    else:
-        request["grader"] = str(Path(grader_path).resolve())
+    if not grader.probe_name:
+        raise ValueError(f"{grader_path}: a grader must name its child-side probe (probe_name)")
+    request.update(probe=grader.probe_name, config=grader.config(), cases=wire.dumps(hidden_cases(grader, seed)))
     return request
 
 

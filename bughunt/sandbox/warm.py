@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -29,7 +28,6 @@ from .runner import (
     _drain,
     _kill_group,
     _kill_marked,
-    _legacy_files,
     _read_capped,
     interpret,
     request_for,
@@ -76,18 +74,14 @@ def _drain_fd(fd: int, *args) -> None:
 
 
 def _preload_for(graders) -> dict:
-    """What the server imports up front: the probe modules of split graders (never the
-    graders themselves, which hold the judges' secrets) and legacy grader paths."""
+    """What the server imports up front: the graders' probe modules (never the graders
+    themselves, which hold the judges' secrets)."""
     from ..grader import load_grader
 
-    probes, legacy = set(), set()
+    probes = set()
     for g in graders:
-        grader = load_grader(g)
-        if grader.probe_name:
-            probes.add(grader.probe_name.partition(":")[0])
-        else:
-            legacy.add(str(Path(g).resolve()))
-    return {"graders": sorted(legacy), "probes": sorted(probes)}
+        probes.add(load_grader(g).probe_name.partition(":")[0])
+    return {"probes": sorted(probes)}
 
 
 #: processes the whole warm server's jail may hold (each run also has jail.NPROC of its own)
@@ -140,8 +134,7 @@ class WarmSandbox:
             if self.cgroup.path is not None:
                 rw = [(str(self.cgroup.path), jails.CGROUP_MOUNT)]
                 config["cgroup"] = jails.CGROUP_MOUNT
-            legacy = [f for g in preload["graders"] for f in _legacy_files(Path(g))]
-            argv = jails.bwrap_argv(boot, tmp_mb=64, extra_ro=legacy, extra_rw=rw, hide_parent_only=not legacy)
+            argv = jails.bwrap_argv(boot, tmp_mb=64, extra_rw=rw, hide_parent_only=True)
             preexec = self.cgroup.join_fn()
         else:
             argv = boot
