@@ -47,6 +47,14 @@ class _Dict(_Split):
     keys: list = None
 
 
+@dataclass
+class _Instance(_Split):
+    """An object of a class defined in the file; its attributes hold labels like names do."""
+
+    cls: cst.ClassDef = None
+    attrs: dict = None
+
+
 class LeakFlow(RowFlow):
     """RowFlow, plus: a statistic counts as learning only if its result reaches a fit, the
     returned value or an object's attribute (one that is only printed does not); complements
@@ -74,9 +82,69 @@ class LeakFlow(RowFlow):
         if kind != "stat":
             self.used |= self.tokens(x | y)
 
+    # --- classes defined in the file: objects, attributes, methods ---------------------------
+    def _class_def(self, name: str):
+        for stmt in self.src.module.body:
+            if isinstance(stmt, cst.ClassDef) and stmt.name.value == name:
+                return stmt
+        return None
+
+    def _method(self, obj: "_Instance", name: str):
+        for stmt in obj.cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                return stmt
+        return None
+
+    def _call_method(self, obj: "_Instance", fn, call, env):
+        """Run a method with `self` bound to the object; a method that returns `self` gives the object."""
+        if self._depth >= self.max_depth or any(True for _ in self.src.find(fn, m.Yield())) or fn.params.star_arg not in (None, cst.MaybeSentinel.DEFAULT):
+            return self._opaque(call, env, f"the method `{fn.name.value}` of `{obj.cls.name.value}`")
+        params = [p.name.value for p in fn.params.params]
+        args: dict = {0: obj}
+        pos = 1
+        for a in call.args:
+            v = self._expr(a.value, env)
+            if a.keyword is not None:
+                if a.keyword.value not in params:
+                    return self._opaque(call, env, f"the method `{fn.name.value}` of `{obj.cls.name.value}`")
+                args[params.index(a.keyword.value)] = v
+            elif a.star == "":
+                args[pos] = v
+                pos += 1
+            else:
+                return self._opaque(call, env, f"the method `{fn.name.value}` of `{obj.cls.name.value}`")
+        saved = (self._returns, self._depth)
+        self._local_funcs.append({})
+        try:
+            result = self._run_with_env(fn, args, {})
+            returns = list(self._returns)
+        finally:
+            self._local_funcs.pop()
+            self._returns, self._depth = saved
+        if returns and all(r is obj for r in returns):
+            return obj
+        return result
+
     def _call(self, e, env):
         names = self.src.names(e.func)
         func = e.func
+        if isinstance(func, cst.Name) and func.value in self._module_classes and self._lookup_local(func.value) is None:
+            cls = self._class_def(func.value)
+            obj = _Instance([], cls, {})
+            init = self._method(obj, "__init__")
+            if init is not None:
+                self._call_method(obj, init, e, env)
+            else:
+                for a in e.args:
+                    self._expr(a.value, env)
+            return obj
+        if isinstance(func, cst.Attribute):
+            receiver = self._expr(func.value, env)
+            if isinstance(receiver, _Instance):
+                method = self._method(receiver, func.attr.value)
+                if method is not None:
+                    return self._call_method(receiver, method, e, env)
+                return self._opaque(e, env, f"`{func.attr.value}` of the class `{receiver.cls.name.value}`")
         if names & {"numpy.logical_not"} and e.args:
             return _flip(_flat(self._expr(e.args[0].value, env)))
         if names & {"numpy.delete"} and len(e.args) >= 2:
@@ -143,6 +211,10 @@ class LeakFlow(RowFlow):
         return (_flat(container) - {ALL}) | {UNSURE} if _flat(container) & (_ROLES | {ALL}) else _flat(container)
 
     def _expr(self, e, env):
+        if isinstance(e, cst.Attribute) and isinstance(e.value, (cst.Name, cst.Attribute)):
+            base = self._expr(e.value, env)
+            if isinstance(base, _Instance):
+                return base.attrs.get(e.attr.value, EMPTY)
         if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.BitInvert):
             return _flip(_flat(self._expr(e.expression, env)))
         if isinstance(e, cst.Dict) and all(
@@ -204,7 +276,15 @@ class LeakFlow(RowFlow):
 
     def _bind(self, target, value, env):
         if isinstance(target, cst.Attribute):
-            self.used |= self.tokens(value)  # stored on an object: it may be used later
+            owner = self._expr(target.value, env) if isinstance(target.value, (cst.Name, cst.Attribute)) else None
+            if isinstance(owner, _Instance):
+                owner.attrs[target.attr.value] = value if isinstance(value, _Split) else _flat(value)
+                self.used |= self.tokens(value)  # a fitted object keeps what it learned
+                return
+            self.used |= self.tokens(value)  # stored on an object the analysis does not follow
+            return
+        if isinstance(target, cst.Name) and isinstance(value, _Instance):
+            env[target.value] = value
             return
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and target.slice:
             base = _flat(env.get(target.value.value, EMPTY))
@@ -319,6 +399,22 @@ def evaluate(X, y, seed):
 """,
         """
 from sklearn.model_selection import train_test_split
+from sklearn.linear_model import LogisticRegression
+class Model:
+    def __init__(self, C=1.0):
+        self.C = C
+    def fit(self, Z, t):
+        self.mu, self.sd = Z.mean(axis=0), Z.std(axis=0)
+        self.m = LogisticRegression(C=self.C).fit((Z - self.mu) / self.sd, t)
+        return self
+    def predict_proba(self, Z):
+        return self.m.predict_proba((Z - self.mu) / self.sd)
+def evaluate(X, y, seed):
+    a, b, c, d = train_test_split(X, y, random_state=seed)
+    return Model(C=0.5).fit(a, c).predict_proba(b)
+""",
+        """
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 def evaluate(X, y, seed):
     parts = {"train": None, "test": None}
@@ -338,16 +434,6 @@ def evaluate(X, y, seed):
     return StandardScaler().fit(X[train]).transform(X[test])
 """,
         """
-from sklearn.model_selection import train_test_split
-class Scaler:
-    def fit(self, Z):
-        self.mu = Z.mean(axis=0)
-        return self
-def evaluate(X, y, seed):
-    a, b, c, d = train_test_split(X, y, random_state=seed)
-    return Scaler().fit(X)
-""",
-        """
 import pandas as pd
 from sklearn.preprocessing import StandardScaler
 def evaluate(X, y, seed):
@@ -357,6 +443,16 @@ def evaluate(X, y, seed):
 """,
     ]
     INVALID = [
+        """
+from sklearn.model_selection import train_test_split
+class Scaler:
+    def fit(self, Z):
+        self.mu = Z.mean(axis=0)
+        return self
+def evaluate(X, y, seed):
+    a, b, c, d = train_test_split(X, y, random_state=seed)
+    return Scaler().fit(X)
+""",
         """
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
