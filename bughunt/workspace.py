@@ -405,6 +405,13 @@ def grade_many(items, jobs: int | None = None, on_done=None, runner=None) -> lis
     from concurrent.futures import ThreadPoolExecutor
 
     jobs = jobs or os.cpu_count() or 1
+    if runner is None:
+        # Cold runs: start the first children now, so their interpreters, jails and numpy
+        # load while this process imports the static analysis and builds the hidden cases.
+        from .sandbox.runner import Limits, prestart
+
+        for ex, _, _ in items[:jobs]:
+            prestart(Limits(timeout=ex.timeout, memory_mb=ex.memory_mb))
     if jobs <= 1 or len(items) <= 1:
         out = []
         for ex, f, shown in items:

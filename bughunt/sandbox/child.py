@@ -80,6 +80,13 @@ def reseed() -> None:
 
 
 def main() -> None:
+    # numpy is what every probe needs: import it before the request arrives, so a child
+    # started early (runner.prestart) spends its wait doing that.
+    import numpy  # noqa: F401
+
+    import bughunt.probe  # noqa: F401
+    import bughunt.sandbox.wire  # noqa: F401
+
     serve(json.loads(sys.stdin.read()))
 
 

@@ -161,40 +161,78 @@ def _read_capped(fd: int, cap: int, sink: list, over: threading.Event, started: 
                 return
 
 
-def run_probe(
-    grader_path: Path,
-    student_path: Path,
-    limits: Limits = Limits(),
-    seed: int | None = None,
-    jail: bool | None = None,
-) -> RunResult:
-    """One cold run: a fresh interpreter in a fresh jail (bubblewrap) when one is available;
-    without one (`jail=False`, or none on this machine) a limited process as before."""
+@dataclass
+class _Child:
+    """A started cold child, waiting on its stdin for the request."""
+
+    proc: subprocess.Popen
+    jailed: bool
+    limits: Limits
+    marker: str
+    reply_r: int
+    reply_fd: int  # the number of the reply pipe's write end in the child (pass_fds keeps it)
+    workdir: Path | None
+    cgroup: object | None
+    start: float
+
+
+_SPARES: list[_Child] = []
+
+
+def prestart(limits: Limits = Limits(), jail: bool | None = None) -> None:
+    """Start a cold child now, before the grading process has loaded its own code: its
+    interpreter, jail and numpy start while the parent imports the static analysis and
+    builds the hidden cases. The next `run_probe` with the same limits and jail uses it;
+    one left unused is killed at exit. It holds nothing until it is given a request."""
     from . import jail as jails
 
     jailed = jails.available() if jail is None else bool(jail)
-    if not jailed and jail is None:
-        jails.notice_once()
-    token = secrets.token_hex(16)
+    child = _spawn(limits, jailed)
+    if isinstance(child, _Child):
+        if not _SPARES:
+            import atexit
+
+            atexit.register(_drop_spares)
+        _SPARES.append(child)
+
+
+def _drop_spares() -> None:
+    while _SPARES:
+        _discard(_SPARES.pop())
+
+
+def _discard(child: _Child) -> None:
+    _kill_group(child.proc.pid)
+    child.proc.wait()
+    os.close(child.reply_r)
+    if child.cgroup is not None:
+        child.cgroup.remove()
+    if child.workdir is not None:
+        shutil.rmtree(child.workdir, ignore_errors=True)
+
+
+def _take_spare(limits: Limits, jailed: bool) -> _Child | None:
+    for i, child in enumerate(_SPARES):
+        if child.limits == limits and child.jailed == jailed:
+            del _SPARES[i]
+            if child.proc.poll() is None:
+                return child
+            _discard(child)
+            return None
+    return None
+
+
+def _spawn(limits: Limits, jailed: bool) -> _Child | RunResult:
+    from . import jail as jails
+
     marker = secrets.token_hex(8)
     workdir = None if jailed else Path(tempfile.mkdtemp(prefix="bughunt-run-"))
-    student_dir = jails.SUBMISSION_DIR if jailed else str(workdir / "submission")
-    try:
-        request = request_for(grader_path, student_path, token, seed, student_dir=student_dir)
-    except BaseException:
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
-        raise
     reply_r, reply_w = os.pipe()
-    request["result_fd"] = reply_w
-    request["nproc"] = jails.NPROC if jailed else None
-    if workdir is not None:
-        request["tmpdir"] = str(workdir)
     boot = [sys.executable, "-I", "-c", _BOOT.format(p=_PKG_PARENT)]
     cgroup = None
     preexec = _preexec(limits, STARTUP_CPU)
     if jailed:
-        cgroup = jails.PidsCgroup(f"bughunt-run-{token[:12]}", jails.NPROC)
+        cgroup = jails.PidsCgroup(f"bughunt-run-{marker}", jails.NPROC)
         argv = jails.bwrap_argv(boot, tmp_mb=limits.file_mb, hide_parent_only=True)
         join, limit = cgroup.join_fn(), preexec
 
@@ -225,6 +263,38 @@ def run_probe(
             shutil.rmtree(workdir, ignore_errors=True)
         return RunResult("internal", detail=f"could not start the sandbox: {exc}")
     os.close(reply_w)
+    return _Child(proc, jailed, limits, marker, reply_r, reply_w, workdir, cgroup, start)
+
+
+def run_probe(
+    grader_path: Path,
+    student_path: Path,
+    limits: Limits = Limits(),
+    seed: int | None = None,
+    jail: bool | None = None,
+) -> RunResult:
+    """One cold run: a fresh interpreter in a fresh jail (bubblewrap) when one is available;
+    without one (`jail=False`, or none on this machine) a limited process as before."""
+    from . import jail as jails
+
+    jailed = jails.available() if jail is None else bool(jail)
+    if not jailed and jail is None:
+        jails.notice_once()
+    token = secrets.token_hex(16)
+    child = _take_spare(limits, jailed) or _spawn(limits, jailed)
+    if isinstance(child, RunResult):
+        return child
+    proc, workdir, reply_r = child.proc, child.workdir, child.reply_r
+    student_dir = jails.SUBMISSION_DIR if jailed else str(workdir / "submission")
+    try:
+        request = request_for(grader_path, student_path, token, seed, student_dir=student_dir)
+    except BaseException:
+        _discard(child)
+        raise
+    request["result_fd"] = child.reply_fd
+    request["nproc"] = jails.NPROC if jailed else None
+    if workdir is not None:
+        request["tmpdir"] = str(workdir)
 
     chunks: list[bytes] = []
     flooded = threading.Event()
@@ -259,13 +329,13 @@ def run_probe(
     _kill_group(proc.pid)  # jailed: bwrap's pid 1 dies with it, and the whole pid namespace
     proc.wait()
     leftovers = 0
-    if cgroup is not None:
-        cgroup.remove()
+    if child.cgroup is not None:
+        child.cgroup.remove()
     if not jailed:
-        leftovers = _kill_marked(marker)
+        leftovers = _kill_marked(child.marker)
     reader.join(timeout=2)
     replier.join(timeout=2)
-    duration = time.monotonic() - start
+    duration = time.monotonic() - child.start
     returncode = proc.returncode
     if jailed and returncode is not None and returncode > 128:
         returncode = -(returncode - 128)  # bwrap reports a signal as 128 + its number
