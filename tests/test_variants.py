@@ -3,6 +3,7 @@ are deterministic and safe, and `match_variant` recognises whose variant a text 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import subprocess
 import sys
@@ -525,15 +526,18 @@ def test_constants_follow_the_manifest_lists():
 
 
 # --- what is protected ----------------------------------------------------------------------------
-def test_protected_names_come_from_the_grader_and_shared_modules():
+def test_protected_names_come_from_the_grader_its_config_and_its_probe():
+    from bughunt.grader import load_grader
+
     ex = exercise("gradient_sign/linreg-batch")
+    grader = load_grader(ex.grader_path)
     names = protected_names(ex)
     assert {"gradients", "train"} <= names
-    common = ROOT / "graders" / "gradient_sign" / "_gd_common.py"
-    strings_common = {n.value for n in ast.walk(ast.parse(common.read_text())) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
-    strings_own = {n.value for n in ast.walk(ast.parse(ex.grader_path.read_text())) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
-    only_common = {s for s in strings_common - strings_own if s.isidentifier()}
-    assert only_common and only_common <= names
+    told = {v for v in grader.config().values() if isinstance(v, str) and v.isidentifier()}
+    assert told and told <= names
+    probe_file = importlib.util.find_spec(grader.probe_name.partition(":")[0]).origin
+    strings = {n.value for n in ast.walk(ast.parse(open(probe_file).read())) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert {s for s in strings if s.isidentifier()} <= names
 
 
 def test_graded_functions_follow_calls():

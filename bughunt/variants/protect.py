@@ -1,8 +1,9 @@
 """What a variant must leave alone: the names a grader can reach, and the code it runs.
 
-Conservative on purpose: every identifier-like string literal and every attribute name in
-the grader's source (and in shared grader modules it names, such as `_gd_common.py`) counts
-as a name the grader may read from the student's module.
+Conservative on purpose: the functions the grader declares, every identifier-like string in
+its `config()` (what the child-side probe is told to call), and every identifier-like string
+literal and attribute name in the grader's source and in its probe module count as names
+the grader may read from the student's module.
 """
 from __future__ import annotations
 
@@ -49,12 +50,38 @@ def _grader_names(path: Path) -> frozenset[str]:
     return frozenset(names)
 
 
+def _config_strings(value) -> set[str]:
+    if isinstance(value, str):
+        return {value} if _IDENT.match(value) else set()
+    if isinstance(value, dict):
+        return set().union(*(_config_strings(v) for v in value.values()), *(_config_strings(k) for k in value))
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_config_strings(v) for v in value)) if value else set()
+    return set()
+
+
+@lru_cache(maxsize=None)
+def _probe_names(probe_name: str) -> frozenset[str]:
+    import importlib.util
+
+    spec = importlib.util.find_spec(probe_name.partition(":")[0])
+    if spec is None or not spec.origin:
+        return frozenset()
+    strings, attrs = _strings_and_attributes(ast.parse(Path(spec.origin).read_text(encoding="utf-8")))
+    return frozenset({s for s in strings if _IDENT.match(s)} | attrs)
+
+
 def protected_names(exercise) -> frozenset[str]:
     """Module-level names of the exercise file that its grader may read."""
     from ..grader import load_grader
 
     grader = load_grader(exercise.grader_path)
-    return frozenset(grader.functions) | _grader_names(Path(exercise.grader_path).resolve())
+    return (
+        frozenset(grader.functions)
+        | _config_strings(grader.config())
+        | _probe_names(grader.probe_name)
+        | _grader_names(Path(exercise.grader_path).resolve())
+    )
 
 
 def module_functions(module: cst.Module) -> dict[str, cst.FunctionDef]:
