@@ -9,11 +9,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .grader import Example, load_grader
+from .grader import load_grader
 from .manifest import DIFFICULTIES, Exercise
 
-README_SECTIONS = ("symptom", "your task", "what counts as fixed", "functions the grader calls")
-MIN_HINTS, MIN_PASS, MIN_FAIL = 2, 2, 4
+README_SECTIONS = ("symptom", "your task", "what counts as fixed", "functions the grader calls", "contract")
+MIN_HINTS, MIN_PASS, MIN_FAIL = 2, 8, 8
 
 
 @dataclass(frozen=True)
