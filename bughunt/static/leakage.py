@@ -943,7 +943,22 @@ class ColumnTracker:
             else:
                 for e in elems:
                     self._bind(e, None if value is None else _UNK, env, local)
-        # X[...] = ... and obj.attr = ... keep X's columns
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and len(target.slice) == 2:
+            # X[:, j] = value: column j now holds the value; a constant leaves nothing of column j
+            cols = env.get(target.value.value)
+            rows, pick = target.slice[0].slice, target.slice[1].slice
+            full_rows = isinstance(rows, cst.Slice) and rows.lower is None and rows.upper is None and rows.step is None
+            if isinstance(cols, tuple) and full_rows and isinstance(pick, cst.Index):
+                j = self.const(pick.value, local)
+                if isinstance(j, int) and not isinstance(j, bool) and -len(cols) <= j < len(cols):
+                    if value is None:
+                        new = None
+                    elif isinstance(value, tuple) and len(value) == 1:
+                        new = value[0]
+                    else:
+                        return  # mixed or unresolved: keep what the column held
+                    env[target.value.value] = tuple(new if i == j % len(cols) else c for i, c in enumerate(cols))
+        # other X[...] = ... and obj.attr = ... keep X's columns
 
     # -- expressions --------------------------------------------------------------
     def expr(self, e, env, local):
@@ -1292,6 +1307,14 @@ def train_and_predict(X, y, seed):
     keep = list(range(len(COLUMNS)))
     keep.remove(COLUMNS.index("refund_issued"))
     return LogisticRegression().fit(X[:, keep], y)
+""",
+        """
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+def train_and_predict(X, y, seed):
+    X = X.copy()
+    X[:, 5] = 0.0
+    return LogisticRegression().fit(X, y)
 """,
         """
 import numpy as np

@@ -199,6 +199,10 @@ class TargetDerivedFeature(LeakageGrader):
             ),
         ),
         PASS(
+            "refund column blanked to one constant in every row before the split",
+            (SPLIT_OPEN, '    X = X.copy()\n    X[:, COLUMNS.index("refund_issued")] = 0.0\n' + SPLIT_OPEN),
+        ),
+        PASS(
             "boolean column mask built from the column names",
             (
                 SPLIT_OPEN,
