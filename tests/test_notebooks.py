@@ -92,3 +92,36 @@ def test_a_broken_notebook_is_an_error_not_a_traceback(tmp_path):
     bad.write_text("{not json")
     v = grade_file(EX, bad)
     assert v.status == "error" and "not a valid notebook" in v.reason
+
+
+def test_batch_grading_accepts_notebook_submissions(tmp_path):
+    """`bughunt grade`: a student who hands in `model.ipynb` for `model.py` is graded on
+    it, and the failure of a broken notebook points at a cell."""
+    from pathlib import Path
+
+    from bughunt.batch import run as batch_run
+    from bughunt.grader import load_grader
+    from bughunt.notebooks import from_script
+    from bughunt.sandbox import jail
+    from bughunt.sets import resolve
+
+    from .conftest import EXERCISES, ROOT, exercise
+
+    ex = exercise("sigmoid/overflow-basic")
+    shipped = ex.path.read_text()
+    fixed = load_grader(ex.grader_path).reference_example().apply(shipped)
+    subs = tmp_path / "subs"
+    for sid, text in (("s1", fixed), ("s2", shipped)):
+        target = subs / sid / ex.category / ex.slug / (Path(ex.file).stem + ".ipynb")
+        target.parent.mkdir(parents=True)
+        target.write_text(from_script(text))
+    sets = tmp_path / "sets.toml"
+    sets.write_text('format_version = 1\n[sets.nb]\nexercises = "sigmoid/overflow-basic"\npoints = 10\n')
+    bugset = resolve("nb", ROOT, EXERCISES, sets)
+    result = batch_run.grade_class(bugset, subs, tmp_path / "out", jobs=1, write_outputs=False,
+                                   jail=None if jail.available() else False)
+    by_id = {r.student.id: r.results[0] for r in result.reports}
+    assert by_id["s1"].verdict["status"] == "pass", by_id["s1"].verdict
+    broken = by_id["s2"].verdict
+    assert broken["status"] == "fail"
+    assert any(", cell " in line for line in by_id["s2"].verdict.get("lines", [])), broken

@@ -327,7 +327,8 @@ def match_files(paths: list[str], exercises: list[Exercise]) -> tuple[dict[str, 
     """For each exercise, the one path (posix, in a student's tree) to grade, and notes where more
     than one could be it. Rules, first that finds anything wins; a tie is reported, never guessed:
     `<category>/<slug>/<file>`, `<slug>/<file>`, `<slug>.py` / `*_<slug>.py` / `*-<slug>.py`, then a
-    file named `<file>` anywhere, if no other exercise of the set uses that name."""
+    file named `<file>` anywhere, if no other exercise of the set uses that name. A Jupyter
+    notebook stands for the script of the same stem (`model.ipynb` for `model.py`)."""
     users: dict[str, int] = {}
     for ex in exercises:
         users[ex.file.casefold()] = users.get(ex.file.casefold(), 0) + 1
@@ -336,13 +337,16 @@ def match_files(paths: list[str], exercises: list[Exercise]) -> tuple[dict[str, 
     notes: list[str] = []
     for ex in exercises:
         cat, slug, file = ex.category.casefold(), ex.slug.casefold(), ex.file.casefold()
+        files = {file, file.rsplit(".", 1)[0] + ".ipynb"}
+        own = {f"{slug}.py", f"{slug}.ipynb"}
+        ends = tuple(f"{sep}{name}" for sep in "_-" for name in own)
         rules = [
-            lambda c: c[-3:] == [cat, slug, file],
-            lambda c: c[-2:] == [slug, file],
-            lambda c: c[-1] == f"{slug}.py" or c[-1].endswith((f"_{slug}.py", f"-{slug}.py")),
+            lambda c: c[-3:-1] == [cat, slug] and c[-1] in files,
+            lambda c: c[-2:-1] == [slug] and c[-1] in files,
+            lambda c: c[-1] in own or c[-1].endswith(ends),
         ]
         if users[file] == 1:
-            rules.append(lambda c: c[-1] == file)
+            rules.append(lambda c: c[-1] in files)
         for rule in rules:
             hits = [p for p, c in split if rule(c)]
             if len(hits) == 1:

@@ -89,7 +89,7 @@ def _init_worker(client) -> None:
 
 
 def _grade_task(exercise: Exercise, file: str, shown: str, limits) -> dict:
-    from ..grading import grade
+    from ..workspace import grade_file  # a .py, or a notebook graded as its script
 
     started = time.monotonic()
     outcomes: list[str] = []
@@ -99,7 +99,7 @@ def _grade_task(exercise: Exercise, file: str, shown: str, limits) -> dict:
         outcomes.append(result.outcome)
         return result
 
-    verdict = grade(exercise, Path(file), limits=limits, runner=run, display=shown)
+    verdict = grade_file(exercise, Path(file), runner=run, shown=shown, limits=limits)
     record = verdict.to_dict()
     record["lines"] = verdict.lines()
     record["latency"] = round(time.monotonic() - started, 4)
