@@ -639,6 +639,8 @@ class _Obj:
 
     def __init__(self, cls: cst.ClassDef):
         self.cls = cls
+        self.attrs: dict[str, object] = {}  # attribute -> columns (or None)
+        self.consts: dict[str, object] = {}  # attribute -> constant value, where known
 
 
 _MISSING = object()
@@ -687,6 +689,9 @@ class ColumnTracker:
             if node.value in self.consts:
                 return self.const(self.consts[node.value], {}, depth + 1)
             return _MISSING
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            key = f"{node.value.value}.{node.attr.value}"
+            return local[key] if key in local else _MISSING
         if isinstance(node, cst.UnaryOperation):
             v = c(node.expression)
             if v is _MISSING:
@@ -806,6 +811,11 @@ class ColumnTracker:
         else:
             params = list(fn.params.posonly_params) + list(fn.params.params)
         if skip_self:
+            if isinstance(skip_self, _Obj) and params:
+                me = params[0].name.value
+                env[me] = skip_self
+                for k, v in skip_self.consts.items():
+                    local[f"{me}.{k}"] = v
             params = params[1:]
         for i, p in enumerate(params):
             env.pop(p.name.value, None)
@@ -879,6 +889,8 @@ class ColumnTracker:
                 self._bind(t, v, env, local, c)
                 if isinstance(t, cst.Name):
                     self.builds[t.value] = s.value
+                elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name):
+                    self.builds[f"{t.value.value}.{t.attr.value}"] = s.value
         elif isinstance(s, cst.AnnAssign) and s.value is not None:
             self._bind(s.target, self.expr(s.value, env, local), env, local, self.const(s.value, local))
         elif isinstance(s, cst.AugAssign):
@@ -943,6 +955,16 @@ class ColumnTracker:
             else:
                 for e in elems:
                     self._bind(e, None if value is None else _UNK, env, local)
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and isinstance(env.get(target.value.value), _Obj):
+            obj = env[target.value.value]
+            obj.attrs[target.attr.value] = value
+            key = f"{target.value.value}.{target.attr.value}"
+            if const is not _MISSING:
+                obj.consts[target.attr.value] = const
+                local[key] = const
+            else:
+                obj.consts.pop(target.attr.value, None)
+                local.pop(key, None)
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and len(target.slice) == 2:
             # X[:, j] = value: column j now holds the value; a constant leaves nothing of column j
             cols = env.get(target.value.value)
@@ -976,7 +998,9 @@ class ColumnTracker:
             return self._call(e, env, local)
         if isinstance(e, cst.Attribute):
             base = self.expr(e.value, env, local)
-            if base is None or isinstance(base, (_Fn, _Obj)):
+            if isinstance(base, _Obj):
+                return base.attrs.get(e.attr.value)
+            if base is None or isinstance(base, _Fn):
                 return None
             if e.attr.value in ("T",):
                 return _UNK
@@ -1172,7 +1196,15 @@ class ColumnTracker:
                 finally:
                     self._depth -= 1
             if e.func.value in self.classes and e.func.value not in env:
-                return _Obj(self.classes[e.func.value])
+                obj = _Obj(self.classes[e.func.value])
+                init = next((st for st in obj.cls.body.body if isinstance(st, cst.FunctionDef) and st.name.value == "__init__"), None)
+                if init is not None and self._depth < 4:
+                    self._depth += 1
+                    try:
+                        self.run(init, {i: v for i, v in enumerate(vals)}, skip_self=obj)
+                    finally:
+                        self._depth -= 1
+                return obj
             if e.func.value in self.src.functions and self._depth < 4:
                 fn = self.src.functions[e.func.value]
                 self._depth += 1
@@ -1191,7 +1223,7 @@ class ColumnTracker:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == method and self._depth < 4:
                 self._depth += 1
                 try:
-                    return self.run(stmt, {i: v for i, v in enumerate(vals)}, skip_self=True)
+                    return self.run(stmt, {i: v for i, v in enumerate(vals)}, skip_self=obj)
                 finally:
                     self._depth -= 1
         if any(v is not None for v in vals):
@@ -1203,6 +1235,11 @@ class ColumnTracker:
         to steps, and whether everything else in it could be followed (no helper, lambda or
         parameter). Returns (set(), False) when nothing could be resolved."""
         ctor = estimator
+        if isinstance(ctor, cst.Attribute) and isinstance(ctor.value, cst.Name):
+            key = f"{ctor.value.value}.{ctor.attr.value}"
+            if key not in self.builds:
+                return set(), False
+            ctor = self.builds[key]
         if isinstance(ctor, cst.Name):
             if ctor.value not in self.builds:
                 return set(), False
@@ -1339,6 +1376,18 @@ def train_and_predict(X, y, seed):
 from sklearn.linear_model import LogisticRegression
 def train_and_predict(X, y, seed):
     return LogisticRegression().fit(X, y)
+""",
+        """
+from sklearn.linear_model import LogisticRegression
+class Model:
+    def __init__(self, columns=(0, 1, 2, 3, 4, 5)):
+        self.columns = list(columns)
+        self.model = LogisticRegression()
+    def fit(self, X, y):
+        self.model.fit(X[:, self.columns], y)
+        return self
+def train_and_predict(X, y, seed):
+    return Model().fit(X, y)
 """,
         """
 import numpy as np
