@@ -149,3 +149,20 @@ def test_the_same_file_always_gets_the_same_verdict(warm, tmp_path):
             d.pop("duration")
             seen.append(d)
         assert seen[0] == seen[1] == seen[2]
+
+
+def test_a_large_request_arrives_whole(warm, monkeypatch):
+    """Hidden cases can be large: a request far above one socket buffer still arrives."""
+    from bughunt.sandbox import warm as warm_module
+
+    real = warm_module.request_for
+
+    def padded(*args, **kwargs):
+        request = real(*args, **kwargs)
+        request["padding"] = "x" * 3_000_000
+        return request
+
+    monkeypatch.setattr(warm_module, "request_for", padded)
+    ex = exercise("sigmoid/overflow-basic")
+    result = warm.run(ex.grader_path, ex.path, Limits(timeout=60))
+    assert result.outcome == "ok", result.detail

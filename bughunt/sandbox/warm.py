@@ -257,7 +257,12 @@ class WarmClient:
             try:
                 sock.settimeout(_START_TIMEOUT)
                 sock.connect(self.sock_path)
-                socket.send_fds(sock, [struct.pack("!I", len(payload)) + payload], [out_w, reply_w])
+                message = struct.pack("!I", len(payload)) + payload
+                # send_fds sends as much as the socket takes at once (the descriptors ride
+                # on the first bytes); the rest of a large request follows.
+                sent = socket.send_fds(sock, [message], [out_w, reply_w])
+                if sent < len(message):
+                    sock.sendall(message[sent:])
             finally:
                 os.close(out_w)
                 os.close(reply_w)
