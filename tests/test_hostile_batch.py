@@ -256,13 +256,17 @@ def test_the_watchdog_fails_late_files_without_storing_them_and_a_rerun_regrades
     bugset, subs, out = _bugset(tmp_path), _class(tmp_path, 2), tmp_path / "out"
     monkeypatch.setattr(batch_run, "WATCHDOG_GRACE", -10_000.0)  # every file is late at once
     first = batch_run.grade_class(bugset, subs, out, jobs=2)
-    assert first.not_graded == 2 * len(IDS)
-    assert not list((out / ".bughunt" / "results").rglob("*.json")), "a machinery failure was stored"
-    reasons = [r.reason for rep in first.reports for r in rep.results]
-    assert all("rerun" in reason for reason in reasons)
+    # A file may finish inside the pool's first wait, before the watchdog looks at it;
+    # every other one is late, and none of those may be stored.
+    total = 2 * len(IDS)
+    assert first.not_graded >= total - 1 >= 1
+    stored = list((out / ".bughunt" / "results").rglob("*.json"))
+    assert len(stored) == total - first.not_graded, "a machinery failure was stored"
+    late = [r.reason for rep in first.reports for r in rep.results if r.reason and "rerun" in r.reason]
+    assert len(late) == first.not_graded
     monkeypatch.setattr(batch_run, "WATCHDOG_GRACE", 300.0)
     second = batch_run.grade_class(bugset, subs, out, jobs=2)
-    assert second.reused == 0 and second.not_graded == 0
+    assert second.reused == total - first.not_graded and second.not_graded == 0
     _all_graded(out, 2)
 
 
