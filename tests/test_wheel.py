@@ -92,6 +92,16 @@ def test_the_wheel_carries_the_exercises_and_works_outside_the_repository(venv, 
     assert len(re.findall(r"^FAIL\s+leakage/", check.stdout, re.M)) == 7, check.stdout
     assert "Traceback" not in check.stdout + check.stderr
 
+    # Inside the jail, the graders shipped in the package (reference fixes) cannot be read.
+    jailed = _run(venv, ["python", "-c", "from bughunt.sandbox import jail; print(jail.available())"], ws)
+    if jailed.stdout.strip() == "True":
+        spy = outside / "spy.py"
+        grader_file = Path(shipped) / "graders" / "sigmoid" / "overflow_basic.py"
+        spy.write_text(f"try:\n    n = len(open({str(grader_file)!r}).read())\nexcept OSError as e:\n    n = type(e).__name__\n"
+                       "raise RuntimeError(f'SPY {n}')\n")
+        seen = _run(venv, ["bughunt", "check", "sigmoid/overflow-basic", "--file", str(spy)], ws)
+        assert "SPY FileNotFoundError" in seen.stdout, seen.stdout + seen.stderr
+
     tests = _run(venv, ["python", "-m", "pytest", "leakage", "-q", "-p", "no:cacheprovider"], ws)
     assert tests.returncode == 1 and "7 failed" in tests.stdout, tests.stdout[-2000:]
 

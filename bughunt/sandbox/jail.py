@@ -78,7 +78,12 @@ def runtime_paths() -> list[str]:
             paths.add(p)
     exe = Path(sys.executable)
     paths.add(exe.resolve().parent)
-    paths = {p for p in paths if not _ancestor_or_same(p, _PROJECT / "graders") and p != Path("/")}
+    # In a checkout the graders sit beside the package: never bind a folder above them.
+    # (In an installed wheel they are inside the package, covered by parent_only_dirs.)
+    checkout_graders = _PROJECT / "graders"
+    if checkout_graders.is_dir():
+        paths = {p for p in paths if not _ancestor_or_same(p, checkout_graders)}
+    paths = {p for p in paths if p != Path("/")}
     paths.add(_PKG_DIR)
     # Drop paths inside another bound path (bound already) to keep the command short.
     ordered = sorted(paths, key=lambda p: len(p.parts))
