@@ -49,3 +49,14 @@ def test_snippet(cls, kind, i, code):
     else:
         assert got.outcome == "wrong" and got.findings, f"{cls.__name__} INVALID #{i} not flagged"
         assert all(f.line >= 1 and f.message for f in got.findings)
+
+
+def test_a_method_on_a_computed_value_has_no_library_name():
+    """libcst names `np.exp(x).sum` as `numpy.exp.sum`; that is a method of the result, not
+    a numpy function, and checks must not read it as one."""
+    import libcst.matchers as m
+
+    src = Source.parse("import numpy as np\nz = np.clip(a, 0, 1).astype(float)\nr = np.exp(z).sum()\n")
+    names = {src.module.code_for_node(c.func): src.names(c.func) for c in src.find(src.module, m.Call())}
+    assert names["np.clip"] == {"numpy.clip"} and names["np.exp"] == {"numpy.exp"}
+    assert names["np.clip(a, 0, 1).astype"] == set() and names["np.exp(z).sum"] == set()

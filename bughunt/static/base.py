@@ -109,7 +109,16 @@ class Source:
         return self.positions[node].start.line
 
     def names(self, node: cst.CSTNode) -> set[str]:
-        """Fully resolved qualified names of an expression (imports and aliases followed)."""
+        """Fully resolved qualified names of an expression (imports and aliases followed).
+
+        A method looked up on a computed value has none: libcst names `np.exp(x).sum` as
+        `numpy.exp.sum` and `np.asarray(z).clip` as `numpy.asarray.clip`, which are not
+        numpy functions but methods of whatever the call returned."""
+        base = node
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        if base is not node and not isinstance(base, cst.Name):
+            return set()
         value = self.qualnames.get(node, ())
         if isinstance(value, LazyValue):
             value = value()
