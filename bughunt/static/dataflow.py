@@ -37,7 +37,8 @@ STAT_METHODS = {"mean", "std", "var", "min", "max", "median", "quantile", "ptp"}
 RESAMPLE_FUNCS = {"sklearn.utils.resample", "sklearn.utils.shuffle"}
 SPLIT_FUNCS = {"sklearn.model_selection.train_test_split", "sklearn.model_selection._split.train_test_split"}
 CLEAN_FUNCS = {"len", "range", "int", "float", "round", "isinstance", "type", "print", "str"}
-CLEAN_ATTRS = {"shape", "ndim", "dtype", "size"}
+#: attributes that describe an array or a frame, not its rows: they carry no row of data
+CLEAN_ATTRS = {"shape", "ndim", "dtype", "size", "columns", "dtypes"}
 
 
 @dataclass

@@ -249,6 +249,24 @@ class ScalerBeforeSplit(LeakageGrader):
     return np.asarray(y_test).ravel(), model.predict_proba(scaler.transform(X_test)).T[1].copy()""",
             ),
         ),
+        PASS(
+            "pandas frame, a mask filled from split indices, feature names from df.columns",
+            ("import numpy as np\n", "import numpy as np\nimport pandas as pd\n"),
+            (
+                BODY,
+                """    df = pd.DataFrame(X)
+    df["y"] = y
+    _, test_idx = train_test_split(np.arange(len(df)), test_size=TEST_SIZE, random_state=seed, stratify=y)
+    is_test = np.zeros(len(df), dtype=bool)
+    is_test[test_idx] = True
+    train, test = df[~is_test], df.loc[np.sort(test_idx)]
+    feats = [c for c in df.columns if c != "y"]
+    scaler = StandardScaler().fit(train[feats].to_numpy())
+    model = LogisticRegression(C=0.5, max_iter=1000)
+    model.fit(scaler.transform(train[feats].to_numpy()), train["y"].to_numpy())
+    return test["y"].to_numpy(), model.predict_proba(scaler.transform(test[feats].to_numpy()))[:, 1]""",
+            ),
+        ),
     ]
     FAIL = [
         FAIL(
