@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import secrets
 import shutil
 import signal
@@ -23,6 +22,17 @@ _BOOT = (
     "from bughunt.sandbox.child import main; main()"
 )
 
+
+try:
+    import resource  # noqa: F401
+
+    HAS_LIMITS = True
+except ImportError:  # Windows
+    HAS_LIMITS = False
+NO_LIMITS = (
+    "grading runs student code under CPU, memory and file-size limits, which this system "
+    "(Windows) cannot set; use Linux or macOS, or WSL on Windows"
+)
 
 #: the largest reply the parent will parse; observations are small
 MAX_REPLY_BYTES = 64 * 2**20
@@ -62,6 +72,8 @@ def _preexec(limits: Limits, startup_cpu: int = 0):
     fsize = limits.file_mb * 1024 * 1024
 
     def apply() -> None:
+        import resource  # POSIX only: run_probe refuses to start without it
+
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
@@ -186,6 +198,8 @@ def prestart(limits: Limits = Limits(), jail: bool | None = None) -> None:
     one left unused is killed at exit. It holds nothing until it is given a request."""
     from . import jail as jails
 
+    if not HAS_LIMITS:
+        return
     jailed = jails.available() if jail is None else bool(jail)
     child = _spawn(limits, jailed)
     if isinstance(child, _Child):
@@ -277,6 +291,8 @@ def run_probe(
     without one (`jail=False`, or none on this machine) a limited process as before."""
     from . import jail as jails
 
+    if not HAS_LIMITS:
+        return RunResult("internal", detail=NO_LIMITS)
     jailed = jails.available() if jail is None else bool(jail)
     if not jailed and jail is None:
         jails.notice_once()
