@@ -139,20 +139,11 @@ class Source:
         """Every node in visiting order, and each node's subtree as a slice of that list.
 
         Checks search the same tree hundreds of times; one walk here replaces a full
-        libcst traversal per search."""
-        order: list[cst.CSTNode] = []
-        span: dict[int, tuple[int, int]] = {}
-        stack: list[tuple[cst.CSTNode, bool]] = [(self.module, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                span[id(node)] = (span[id(node)][0], len(order))
-                continue
-            span[id(node)] = (len(order), -1)
-            order.append(node)
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(node.children))
-        return order, span
+        libcst traversal per search. The walk is one visitor pass: asking each node for
+        its `children` costs a small traversal per node."""
+        walker = _Preorder()
+        self.module.visit(walker)
+        return walker.order, walker.span
 
     def find(self, root: cst.CSTNode, matcher) -> list[cst.CSTNode]:
         order, span = self._preorder
@@ -170,6 +161,21 @@ class Source:
     def graded_nodes(self) -> list[cst.CSTNode]:
         """Everything except the `if __name__ == "__main__":` block, which only runs on visible data."""
         return [s for s in self.module.body if not _is_main_guard(s)]
+
+
+class _Preorder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.order: list[cst.CSTNode] = []
+        self.span: dict[int, tuple[int, int]] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.span[id(node)] = (len(self.order), -1)
+        self.order.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        start = self.span[id(original_node)][0]
+        self.span[id(original_node)] = (start, len(self.order))
 
 
 _TYPES: dict[type, tuple[type, ...] | None] = {}
