@@ -1155,6 +1155,27 @@ def gradients(w, b, X, y):
     return X.T @ error / len(y), np.mean(error)
 """
 
+#: a model class with fit/step methods: valid for more than one training check
+_CLASS_MODEL_SNIPPET = _TRAIN_SNIPPET_HEAD + """
+class Model:
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
+
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w -= lr * dw
+        self.b = self.b - lr * db
+        return self
+
+    def fit(self, X, y, lr, n_iter):
+        return [self.step(X, y, lr) for _ in range(n_iter)]
+
+def train(X, y, lr, n_iter):
+    m = Model(X.shape[1])
+    m.fit(X, y, lr, n_iter)
+    return m.w, float(m.b), []
+"""
+
 
 def _safe(assess):
     """A check that fails on code it did not expect says 'cannot tell', never 'wrong'."""
@@ -1329,25 +1350,7 @@ def train(X, y, lr, n_iter):
         it += 1
     return params["w"], params["b"], []
 """,
-        _TRAIN_SNIPPET_HEAD + """
-class Model:
-    def __init__(self, d):
-        self.w, self.b = np.zeros(d), 0.0
-
-    def step(self, X, y, lr):
-        dw, db = gradients(self.w, self.b, X, y)
-        self.w -= lr * dw
-        self.b = self.b - lr * db
-        return self
-
-    def fit(self, X, y, lr, n_iter):
-        return [self.step(X, y, lr) for _ in range(n_iter)]
-
-def train(X, y, lr, n_iter):
-    m = Model(X.shape[1])
-    m.fit(X, y, lr, n_iter)
-    return m.w, float(m.b), []
-""",
+        _CLASS_MODEL_SNIPPET,
     ]
     INVALID = [
         _TRAIN_SNIPPET_HEAD + """
@@ -1530,25 +1533,7 @@ def train(X, y, lr, n_iter):
         b -= lr * dZ.mean(axis=0)
     return W, b.ravel(), []
 """,
-        _TRAIN_SNIPPET_HEAD + """
-class Model:
-    def __init__(self, d):
-        self.w, self.b = np.zeros(d), 0.0
-
-    def step(self, X, y, lr):
-        dw, db = gradients(self.w, self.b, X, y)
-        self.w -= lr * dw
-        self.b = self.b - lr * db
-        return self
-
-    def fit(self, X, y, lr, n_iter):
-        return [self.step(X, y, lr) for _ in range(n_iter)]
-
-def train(X, y, lr, n_iter):
-    m = Model(X.shape[1])
-    m.fit(X, y, lr, n_iter)
-    return m.w, float(m.b), []
-""",
+        _CLASS_MODEL_SNIPPET,
         _TRAIN_SNIPPET_HEAD + """
 def train(X, y, lr, n_iter):
     w, b = np.zeros(X.shape[1]), 0.0
