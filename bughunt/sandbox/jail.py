@@ -305,12 +305,15 @@ class PidsCgroup:
         if self.path is None:
             return
         self.kill_all()
-        _pending.append(self.path)
+        with _pending_lock:
+            _pending.append(self.path)
         self.path = None
         _sweep()
 
 
 _pending: list[Path] = []
+# Runs on several threads (check of a category, dev check) sweep the same list.
+_pending_lock = __import__("threading").Lock()
 
 
 def _sweep(wait: float = 0.0) -> None:
@@ -318,18 +321,20 @@ def _sweep(wait: float = 0.0) -> None:
 
     deadline = time.monotonic() + wait
     while True:
-        for path in list(_pending):
-            subs = sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) if path.exists() else []
-            try:
-                for sub in subs:
-                    sub.rmdir()
-                path.rmdir()
-            except FileNotFoundError:
-                pass
-            except OSError:
-                continue
-            _pending.remove(path)
-        if not _pending or time.monotonic() >= deadline:
+        with _pending_lock:
+            for path in list(_pending):
+                try:
+                    subs = sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts))
+                    for sub in subs:
+                        sub.rmdir()
+                    path.rmdir()
+                except FileNotFoundError:
+                    pass
+                except OSError:
+                    continue
+                _pending.remove(path)
+            left = bool(_pending)
+        if not left or time.monotonic() >= deadline:
             return
         time.sleep(0.05)
 
