@@ -379,6 +379,9 @@ _MS_REC = 0x4000
 _MS_PRIVATE = 1 << 18
 _MS_NOSUID = 2
 _MS_NODEV = 4
+_MS_RDONLY = 1
+_MS_REMOUNT = 32
+_MS_BIND = 4096
 _PR_CAPBSET_DROP = 24
 _PR_SET_NO_NEW_PRIVS = 38
 
@@ -463,8 +466,18 @@ def isolate_child(tmp_mb: int, cgroup: str | None = None, nproc: int = NPROC) ->
             raise IsolationError(exc.errno or 1, f"pids cgroup: {exc}") from None
     _check(libc.unshare(_CLONE_NEWNS), "unshare(mount)")
     _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    # The runtime may live under /tmp (a venv or a checkout made there): hold on to those
+    # folders before the run's own tmpfs covers /tmp, and bind them back, read-only, on it.
+    under_tmp = [p for p in runtime_paths() if p.startswith(JAIL_TMP.rstrip("/") + "/")]
+    held = [(p, os.open(p, os.O_PATH | os.O_DIRECTORY)) for p in under_tmp if os.path.isdir(p)]
     opts = f"size={max(1, int(tmp_mb))}m,mode=1777".encode()
     _check(libc.mount(b"tmpfs", JAIL_TMP.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, opts), "tmpfs on /tmp")
+    for path, fd in held:
+        os.makedirs(path, exist_ok=True)
+        source = f"/proc/self/fd/{fd}".encode()
+        _check(libc.mount(source, path.encode(), None, _MS_BIND | _MS_REC, None), f"bind {path}")
+        _check(libc.mount(None, path.encode(), None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV, None), f"read-only {path}")
+        os.close(fd)
     _check(libc.mount(b"tmpfs", b"/proc", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=4k,mode=555"), "hide /proc")
     if os.path.isdir(CGROUP_MOUNT):
         _check(libc.mount(b"tmpfs", CGROUP_MOUNT.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=4k,mode=555"), "hide cgroup")
