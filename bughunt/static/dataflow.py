@@ -405,13 +405,18 @@ def analyze(src: Source, entry_points: dict[str, dict]) -> Flow:
     {"evaluate": {0: {ALL}, 1: {ALL, TARGET}}}. Positions, not names, so renamed
     parameters are understood.
     """
-    analyzer = FlowAnalyzer(src)
+    return run(src, entry_points).flow
+
+
+def run(src: Source, entry_points: dict[str, dict], analyzer_cls=None):
+    """Run `analyzer_cls` (FlowAnalyzer, or a subclass) from each entry point and return
+    it, with a sink reached along several paths kept once per line/what, merged."""
+    analyzer = (analyzer_cls or FlowAnalyzer)(src)
     for name, params in entry_points.items():
         fn = src.functions.get(name)
         if fn is not None:
             analyzer._seen_calls.clear()
             analyzer.run_function(fn, {k: frozenset(v) for k, v in params.items()})
-    # one sink may be reached along several paths; keep each line/what once, merged
     merged: dict = {}
     for s in analyzer.flow.sinks:
         key = (s.line, s.col, s.what, s.kind)
@@ -421,4 +426,4 @@ def analyze(src: Source, entry_points: dict[str, dict]) -> Flow:
         else:
             merged[key] = Sink(s.line, s.what, s.kind, s.x, s.y, s.obj, s.col)
     analyzer.flow.sinks = sorted(merged.values(), key=lambda s: s.line)
-    return analyzer.flow
+    return analyzer

@@ -9,7 +9,7 @@ import libcst.matchers as m
 from dataclasses import dataclass
 
 from .base import Assessment, Finding, Source, StaticCheck
-from .dataflow import ALL, EMPTY, FIT_METHODS, TARGET, TEST, TRAIN, Sink, _flat, _Split, analyze
+from .dataflow import ALL, EMPTY, FIT_METHODS, TARGET, TEST, TRAIN, Sink, _flat, _Split
 from .rowflow import UNSURE, RowFlow, proven_leak, run_rowflow, unsure
 
 DEFAULT_ENTRY = {"evaluate": {0: {ALL}, 1: {ALL, TARGET}}}

@@ -25,7 +25,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from .base import Assessment, Finding, Source
-from .dataflow import ALL, EMPTY, TARGET, TEST, TRAIN, FlowAnalyzer, Sink, _flat, _role, _Split
+from .dataflow import ALL, EMPTY, TARGET, TEST, TRAIN, FlowAnalyzer, Sink, _flat, _role, _Split, run
 
 UNSURE = "unsure"
 SPLITTER_PREFIX = "sklearn.model_selection."
@@ -282,22 +282,7 @@ class RowFlow(FlowAnalyzer):
 
 def run_rowflow(src: Source, entry_points: dict, analyzer_cls=RowFlow) -> RowFlow:
     """Run `analyzer_cls` from each entry point and merge sinks reached along several paths."""
-    analyzer = analyzer_cls(src)
-    for name, params in entry_points.items():
-        fn = src.functions.get(name)
-        if fn is not None:
-            analyzer._seen_calls.clear()
-            analyzer.run_function(fn, {k: frozenset(v) for k, v in params.items()})
-    merged: dict = {}
-    for s in analyzer.flow.sinks:
-        key = (s.line, s.col, s.what, s.kind)
-        if key in merged:
-            merged[key].x |= s.x
-            merged[key].y |= s.y
-        else:
-            merged[key] = Sink(s.line, s.what, s.kind, s.x, s.y, s.obj, s.col)
-    analyzer.flow.sinks = sorted(merged.values(), key=lambda s: s.line)
-    return analyzer
+    return run(src, entry_points, analyzer_cls)
 
 
 def proven_leak(sink: Sink) -> bool:
