@@ -1155,6 +1155,25 @@ def gradients(w, b, X, y):
     return X.T @ error / len(y), np.mean(error)
 """
 
+#: an inherited step method: the training checks do not follow inheritance (cannot tell)
+_INHERITED_STEP_SNIPPET = _TRAIN_SNIPPET_HEAD + """
+class Base:
+    def step(self, X, y, lr):
+        dw, db = gradients(self.w, self.b, X, y)
+        self.w -= lr * dw
+        self.b -= lr * db
+
+class Model(Base):
+    def __init__(self, d):
+        self.w, self.b = np.zeros(d), 0.0
+
+def train(X, y, lr, n_iter):
+    m = Model(X.shape[1])
+    for _ in range(n_iter):
+        m.step(X, y, lr)
+    return m.w, m.b, []
+"""
+
 #: a model class with fit/step methods: valid for more than one training check
 _CLASS_MODEL_SNIPPET = _TRAIN_SNIPPET_HEAD + """
 class Model:
@@ -1391,23 +1410,7 @@ def train(X, y, lr, n_iter):
 """,
     ]
     UNKNOWN = [
-        _TRAIN_SNIPPET_HEAD + """
-class Base:
-    def step(self, X, y, lr):
-        dw, db = gradients(self.w, self.b, X, y)
-        self.w -= lr * dw
-        self.b -= lr * db
-
-class Model(Base):
-    def __init__(self, d):
-        self.w, self.b = np.zeros(d), 0.0
-
-def train(X, y, lr, n_iter):
-    m = Model(X.shape[1])
-    for _ in range(n_iter):
-        m.step(X, y, lr)
-    return m.w, m.b, []
-""",
+        _INHERITED_STEP_SNIPPET,
     ]
 
     def __init__(self, function: str = "train", roles: dict | None = None):
@@ -1664,23 +1667,7 @@ def train(X, y, lr, n_iter):
     w, b = params
     return w, b, []
 """,
-        _TRAIN_SNIPPET_HEAD + """
-class Base:
-    def step(self, X, y, lr):
-        dw, db = gradients(self.w, self.b, X, y)
-        self.w -= lr * dw
-        self.b -= lr * db
-
-class Model(Base):
-    def __init__(self, d):
-        self.w, self.b = np.zeros(d), 0.0
-
-def train(X, y, lr, n_iter):
-    m = Model(X.shape[1])
-    for _ in range(n_iter):
-        m.step(X, y, lr)
-    return m.w, m.b, []
-""",
+        _INHERITED_STEP_SNIPPET,
         _TRAIN_SNIPPET_HEAD + """
 def train(X, y, lr, n_iter):
     params = [np.zeros(X.shape[1]), np.zeros(1)]
