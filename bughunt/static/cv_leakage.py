@@ -12,7 +12,7 @@ are never a finding.
 from __future__ import annotations
 
 from .base import Assessment, Finding, Source, StaticCheck
-from .dataflow import ALL, TARGET, TEST, TRAIN
+from .dataflow import ALL, TARGET, TRAIN
 from .rowflow import proven_leak, run_rowflow, settle, unsure, unused_result
 
 

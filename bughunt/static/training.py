@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
 
 import libcst as cst
 import libcst.matchers as m

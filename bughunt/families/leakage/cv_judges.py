@@ -306,7 +306,7 @@ class RebalanceGrader(Grader):
         for r, case in zip(results, cases):
             o = r.obs
             where = f"hidden case {r.index + 1}"
-            X, y = case["X"], case["y"]
+            y = case["y"]
             rows, pred = _rows(o["rows"], len(y)), o["pred"]
             if rows is None or pred.shape != rows.shape or o["y_test"].shape != rows.shape:
                 shape_msgs.append(
