@@ -105,6 +105,7 @@ class Summary:
     errors: list[ErrorGroup]
     notes: list[StudentNotes]
     generated: str | None = None
+    unmatched: list[tuple[str, str]] = field(default_factory=list)  # (submission label, reason)
     more: dict = field(default_factory=dict)  # how many rows each capped list left out
 
     def to_dict(self) -> dict:
@@ -175,8 +176,11 @@ def build_summary(
     generated: str | None = None,
     buckets: int = 10,
     top: int = 10,
+    unmatched: list[tuple[str, str]] = (),
 ) -> Summary:
-    """`top` caps the suppression, failing-check and slowest lists (`more` says how many were cut)."""
+    """`top` caps the suppression, failing-check and slowest lists (`more` says how many were cut).
+    `unmatched`: (submission label, reason) for submissions that matched no student (for
+    example a Canvas upload whose user is not on the roster); shown at the top."""
     reports = sorted(reports, key=lambda r: r.student.id)
     order = {e.exercise.id: i for i, e in enumerate(bugset.entries)}
     n = len(reports)
@@ -272,6 +276,7 @@ def build_summary(
         errors=errors,
         notes=notes,
         generated=generated,
+        unmatched=[(str(label), str(reason)) for label, reason in unmatched],
         more={
             "slowest": max(0, len(slowest) - top),
             "suppressions": max(0, len(suppressions) - top),
