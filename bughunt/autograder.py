@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .secret import SECRET_FILE, new_secret
 from .sets import BugSet
 
 PROJECT_DIR = "bughunt-project"
@@ -118,6 +119,10 @@ def build_zip(bugset: BugSet, root: Path, out: Path) -> Path:
         _add(zf, "setup.sh", SETUP_SH.format(project=PROJECT_DIR).encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.format(project=PROJECT_DIR).encode(), executable=True)
         _add(zf, "set.toml", bugset.to_toml().encode())
+        # The hidden cases Gradescope grades on come from the instructor's secret (a set
+        # exported from an instructor bundle keeps its own; otherwise a fresh one), never
+        # from the public seed every student can reproduce.
+        _add(zf, SECRET_FILE, ((bugset.secret or new_secret()) + "\n").encode())
         _add(zf, f"{PROJECT_DIR}/requirements.txt", requirements().encode())
         for rel, path in _project_files(Path(root)):
             _add(zf, f"{PROJECT_DIR}/{rel}", path.read_bytes())

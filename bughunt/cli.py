@@ -129,6 +129,11 @@ def check(target: str, file: Path | None, as_json: bool, jobs: int | None) -> No
             console.print(f"[dim]{done} / {total} done[/]")
             if ctx.kind == "installed":
                 console.print("[dim]These are the exercises as installed. `bughunt init DIR` writes your own copies to edit.[/]")
+        if any(v.cases == "public" and v.status != "error" for v in verdicts):
+            console.print(
+                "[dim]Checked on the public test cases. Your instructor grades on other hidden cases, "
+                "made from a secret only they hold.[/]"
+            )
     sys.exit(0 if all(v.status == "pass" for v in verdicts) else 1)
 
 

@@ -65,7 +65,15 @@ def case_rng(seed: int, *tags: str | int):
     """A generator for one hidden case, independent of every other (seed, tags) pair."""
     import numpy as np
 
-    words = [int(seed) & 0xFFFFFFFF] + [t if isinstance(t, int) else zlib.crc32(str(t).encode()) for t in tags]
+    # A seed of up to 32 bits (the public seed) is one word; a secret-derived seed is split
+    # into 32-bit words so that none of its bits are dropped.
+    seed, words = int(seed), []
+    while True:
+        words.append(seed & 0xFFFFFFFF)
+        seed >>= 32
+        if not seed:
+            break
+    words += [t if isinstance(t, int) else zlib.crc32(str(t).encode()) for t in tags]
     return np.random.default_rng(np.random.SeedSequence(words))
 
 

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .grader import CaseResult, Grader, hidden_cases, load_grader
+from .secret import is_public
 from .observations import function_lines, problems
 from .manifest import Exercise
 from .sandbox import Limits, run_probe
@@ -64,7 +65,7 @@ def grade(
     start = time.monotonic()
     path = Path(file) if file else exercise.path
     shown = display or display_path(path)
-    verdict = Verdict(exercise=exercise.id, file=shown, status="fail")
+    verdict = Verdict(exercise=exercise.id, file=shown, status="fail", cases="public" if is_public(seed) else "secret")
     try:
         limits = limits or Limits(timeout=exercise.timeout, memory_mb=exercise.memory_mb)
         verdict = _grade(exercise, path, shown, verdict, grader, limits, runner or run_probe, seed)

@@ -22,7 +22,7 @@ import math
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .manifest import Exercise, ManifestError, select
@@ -62,6 +62,9 @@ class BugSet:
     scoring: str = "all-or-nothing"
     source: Path | None = None  # the TOML file it came from
     builtin: bool = False
+    #: the instructor's grading secret (bughunt.secret), read from beside an instructor
+    #: bundle's set.toml; None grades on the public cases
+    secret: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def exercises(self) -> list[Exercise]:
@@ -82,6 +85,12 @@ class BugSet:
             timeout=self.timeout if self.timeout is not None else exercise.timeout,
             memory_mb=self.memory_mb if self.memory_mb is not None else exercise.memory_mb,
         )
+
+    def seed_for(self, exercise: Exercise) -> int:
+        """The seed of `exercise`'s hidden cases: the public seed, or one derived from the secret."""
+        from .secret import case_seed
+
+        return case_seed(self.secret, exercise.id)
 
     def award(self, exercise_id: str, verdict) -> float:
         """Points for one verdict: full marks for a pass. With partial scoring, a fail whose
@@ -263,14 +272,27 @@ def resolve(spec: str, root: Path, exercises: list[Exercise], extra: Path | None
     if path.suffix == ".toml" and not path.exists():
         raise SetError(f"{path}: no such file")
     if path.suffix == ".toml" and path.is_file() or path.is_dir() and (path / "set.toml").is_file():
-        found = read_file(path / "set.toml" if path.is_dir() else path, exercises)
+        file = path / "set.toml" if path.is_dir() else path
+        found = read_file(file, exercises)
         if len(found) != 1:
             raise SetError(f"{path}: holds {len(found)} sets; name one with --sets {path} --set NAME")
-        return next(iter(found.values()))
+        return with_secret(next(iter(found.values())), file.parent)
     sets = load_sets(root, exercises, extra)
     if spec not in sets:
         raise SetError(f"no set named {spec!r}; `bughunt sets` lists them ({', '.join(sorted(sets))})")
     return sets[spec]
+
+
+def with_secret(bugset: BugSet, folder: Path) -> BugSet:
+    """`bugset` with the grading secret kept in FOLDER (an instructor bundle, or the
+    Gradescope autograder's source folder), if there is one."""
+    from .secret import SecretError, read_secret
+
+    try:
+        secret = read_secret(folder)
+    except SecretError as exc:
+        raise SetError(str(exc)) from None
+    return bugset if secret is None else replace(bugset, secret=secret)
 
 
 __all__ = ["BugSet", "SetEntry", "SetError", "expand", "load_sets", "read_file", "resolve", "ManifestError"]

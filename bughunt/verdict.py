@@ -43,6 +43,9 @@ class Verdict:
     suppressions: list[Suppression] = field(default_factory=list)
     reason: str = ""
     duration: float = 0.0
+    #: which hidden cases the runtime checks used: "public" (a student's self-check, the
+    #: same for everyone) or "secret" (derived from an instructor's grading secret)
+    cases: str = "public"
 
     @property
     def root_cause_fixed(self) -> bool:
@@ -106,6 +109,7 @@ class Verdict:
             suppressions=[Suppression(s["name"], s["message"], s["line"]) for s in d["suppressions"]],
             reason=d.get("reason", ""),
             duration=d.get("duration", 0.0),
+            cases=d.get("cases", "public"),
         )
 
     def to_dict(self) -> dict:

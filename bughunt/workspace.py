@@ -321,9 +321,9 @@ def init(dest: Path, exercises: list[Exercise], notebooks: bool = False) -> dict
 
 # --- grading a student's file ----------------------------------------------------------
 
-def grade_file(ex: Exercise, file: Path, runner=None, shown: str | None = None, limits=None):
+def grade_file(ex: Exercise, file: Path, runner=None, shown: str | None = None, limits=None, seed: int | None = None):
     """Grade `file` (a .py or an .ipynb) as `bughunt check` does; `runner` and `limits` as
-    for grade()."""
+    for grade(); `seed` picks the hidden cases (None: the public ones)."""
     from .grading import display_path
     from .notebooks import Converted, NotebookError, is_notebook, remap_verdict
 
@@ -337,15 +337,15 @@ def grade_file(ex: Exercise, file: Path, runner=None, shown: str | None = None, 
 
             return Verdict(exercise=ex.id, file=shown, status="error", reason=str(exc))
         with conv:
-            v = _grade(ex, conv.path, shown, runner, limits)
+            v = _grade(ex, conv.path, shown, runner, limits, seed)
             return remap_verdict(v, conv, shown)
-    return _grade(ex, file, shown, runner, limits)
+    return _grade(ex, file, shown, runner, limits, seed)
 
 
-def _grade(ex: Exercise, path: Path, shown: str, runner, limits=None):
+def _grade(ex: Exercise, path: Path, shown: str, runner, limits=None, seed=None):
     from .grading import grade
 
-    return grade(ex, path, limits=limits, runner=runner or _cold_runner(ex), display=shown)
+    return grade(ex, path, limits=limits, runner=runner or _cold_runner(ex), display=shown, seed=seed)
 
 
 _LAZY_IMPORT = None

@@ -73,9 +73,30 @@ def test_setup_pins_the_versions_bughunt_was_tested_with(autograder):
     assert "requirements.txt" in setup
 
 
-def test_export_is_reproducible(bugset, tmp_path):
-    a, b = build_zip(bugset, ROOT, tmp_path / "a.zip"), build_zip(bugset, ROOT, tmp_path / "b.zip")
+def test_export_is_reproducible_for_the_same_secret(bugset, tmp_path):
+    import dataclasses
+
+    kept = dataclasses.replace(bugset, secret="ab" * 32)  # as read from an instructor bundle
+    a, b = build_zip(kept, ROOT, tmp_path / "a.zip"), build_zip(kept, ROOT, tmp_path / "b.zip")
     assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as zf:
+        assert zf.read("grading-secret.txt").decode().strip() == "ab" * 32
+
+
+def test_export_without_a_bundle_grades_on_a_fresh_secret_not_the_public_cases(bugset, tmp_path):
+    from bughunt.grader import PUBLIC_SEED
+    from bughunt.sets import with_secret
+
+    a, b = build_zip(bugset, ROOT, tmp_path / "a.zip"), build_zip(bugset, ROOT, tmp_path / "b.zip")
+    secrets = []
+    for zpath in (a, b):
+        with zipfile.ZipFile(zpath) as zf:
+            zf.extract("grading-secret.txt", tmp_path / zpath.stem)
+            secrets.append(zf.read("grading-secret.txt").decode().strip())
+    assert secrets[0] != secrets[1] and all(len(s) == 64 for s in secrets)
+    graded = with_secret(bugset, tmp_path / "a")  # what the autograder's resolve() does
+    assert graded.secret == secrets[0]
+    assert all(graded.seed_for(ex) != PUBLIC_SEED for ex in graded.exercises)
 
 
 def _run(tree, files: dict[str, str]):

@@ -88,7 +88,7 @@ def _init_worker(client) -> None:
     import bughunt.grading  # noqa: F401  (libcst and the static checks, once per worker)
 
 
-def _grade_task(exercise: Exercise, file: str, shown: str, limits) -> dict:
+def _grade_task(exercise: Exercise, file: str, shown: str, limits, seed: int | None = None) -> dict:
     from ..workspace import grade_file  # a .py, or a notebook graded as its script
 
     started = time.monotonic()
@@ -99,7 +99,7 @@ def _grade_task(exercise: Exercise, file: str, shown: str, limits) -> dict:
         outcomes.append(result.outcome)
         return result
 
-    verdict = grade_file(exercise, Path(file), runner=run, shown=shown, limits=limits)
+    verdict = grade_file(exercise, Path(file), runner=run, shown=shown, limits=limits, seed=seed)
     record = verdict.to_dict()
     record["lines"] = verdict.lines()
     record["latency"] = round(time.monotonic() - started, 4)
@@ -169,7 +169,7 @@ def grade_class(
             file = sub.files.get(ex.id) if sub else None
             if file is None:
                 continue
-            fp = fingerprint(ex, file, bugset.limits_for(ex))
+            fp = fingerprint(ex, file, bugset.limits_for(ex), bugset.seed_for(ex))
             fps[(student.id, ex.id)] = fp
             if store.get(student.id, ex.id, fp) is not None:
                 reused += 1
@@ -251,7 +251,7 @@ class _Loop:
                     t, tries = self.queue.pop(0)
                     limits = self.bugset.limits_for(t.exercise)
                     try:
-                        fut = self.pool.submit(_grade_task, t.exercise, str(t.file), t.shown, limits)
+                        fut = self.pool.submit(_grade_task, t.exercise, str(t.file), t.shown, limits, self.bugset.seed_for(t.exercise))
                     except (BrokenProcessPool, RuntimeError):
                         self.queue.insert(0, (t, tries))
                         self._restart_pool(pending)
@@ -348,7 +348,7 @@ def assemble(
             file = sub.files.get(ex.id) if sub else None
             fp = (fps or {}).get((student.id, ex.id)) if file else None
             if file and fp is None:
-                fp = fingerprint(ex, file, bugset.limits_for(ex))
+                fp = fingerprint(ex, file, bugset.limits_for(ex), bugset.seed_for(ex))
             record = store.get(student.id, ex.id, fp) if file else None
             if record is None and file is not None:
                 record = (failed or {}).get((student.id, ex.id))

@@ -18,9 +18,11 @@ from ..sandbox import Limits
 from . import atomic
 
 
-def fingerprint(exercise: Exercise, file: Path | None, limits: Limits) -> str:
+def fingerprint(exercise: Exercise, file: Path | None, limits: Limits, seed: int | None = None) -> str:
     h = hashlib.sha256()
     h.update(f"bughunt {__version__}\0{exercise.id}\0{limits.timeout}\0{limits.memory_mb}\0".encode())
+    if seed is not None:  # other hidden cases (a new grading secret) give another verdict
+        h.update(f"seed {seed}\0".encode())
     h.update(exercise.grader_path.read_bytes())
     h.update(b"\0")
     h.update(file.read_bytes() if file is not None else b"<missing>")
