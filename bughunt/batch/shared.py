@@ -35,10 +35,11 @@ def _renames_by_student(bugset: BugSet, exercise_id: str) -> dict[str, dict[str,
     return out
 
 
-def shared_answer_flags(bugset: BugSet, student_id: str, submission) -> list[str]:
+def copied_variants(bugset: BugSet, student_id: str, submission) -> list[tuple[str, str]]:
+    """(exercise id, owner) for each file of this submission carrying another student's variant."""
     from ..variants import match_variant
 
-    flags = []
+    found = []
     for ex in bugset.exercises:
         file = submission.files.get(ex.id)
         candidates = _renames_by_student(bugset, ex.id)
@@ -50,5 +51,18 @@ def shared_answer_flags(bugset: BugSet, student_id: str, submission) -> list[str
             continue
         owner = match_variant(text, candidates)
         if owner is not None and owner != student_id:
-            flags.append(f"{ex.id}: the file carries the variant handed out to {owner}, not the one handed to {student_id}")
-    return flags
+            found.append((ex.id, owner))
+    return found
+
+
+def copier_flag(exercise_id: str, owner: str, student_id: str) -> str:
+    return f"{exercise_id}: the file carries the variant handed out to {owner}, not the one handed to {student_id}"
+
+
+def shared_answer_flags(bugset: BugSet, student_id: str, submission) -> list[str]:
+    return [copier_flag(ex_id, owner, student_id) for ex_id, owner in copied_variants(bugset, student_id, submission)]
+
+
+def donor_flag(exercise_id: str, donor: str, copier: str) -> str:
+    """The other side of a copy: the student whose variant turned up in someone else's file."""
+    return f"{exercise_id}: {donor}'s own variant was handed in by {copier} too"
