@@ -337,9 +337,10 @@ def assemble(
     failed: dict | None = None,
     fps: dict | None = None,
 ) -> list[StudentReport]:
-    from .shared import shared_answer_flags
+    from .shared import copied_variants, copier_flag, donor_flag
 
     reports = []
+    copies: list[tuple[str, str, str]] = []  # (exercise, donor, copier)
     for student in students:
         sub = by_key.get(student.id)
         results = []
@@ -381,8 +382,15 @@ def assemble(
             flags.append(f"the submission {sub.key!r} matches no student on the roster")
         if sub is not None:
             flags += list(getattr(sub, "flags", ()))
-            flags += shared_answer_flags(bugset, student.id, sub)
+            for ex_id, owner in copied_variants(bugset, student.id, sub):
+                flags.append(copier_flag(ex_id, owner, student.id))
+                copies.append((ex_id, owner, student.id))
         reports.append(StudentReport(student, results, notes, flags))
+    # Both sides of a copy are flagged: the donor may have shared the file.
+    by_id = {r.student.id: r for r in reports}
+    for ex_id, donor, copier in copies:
+        if donor in by_id:
+            by_id[donor].flags.append(donor_flag(ex_id, donor, copier))
     return reports
 
 
