@@ -16,8 +16,13 @@ _COLUMNS = {
     "sis_id": ("sis_id", "sis_user_id"),
     "login": ("login", "sis_login_id", "login_id"),
     "section": ("section", "group"),
+    "canvas_id": ("canvas_id", "canvas_user_id"),
 }
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
+#: Canvas' gradebook export begins with these columns (an "Integration ID" may follow SIS Login ID)
+CANVAS_HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+#: the name Canvas gives the course's Student View user, who is no student
+_CANVAS_TEST_STUDENT = {"student, test", "test student"}
 
 
 class RosterError(Exception):
@@ -32,6 +37,7 @@ class Student:
     sis_id: str = ""
     login: str = ""
     section: str = ""
+    canvas_id: str = ""  # Canvas' own numeric user id, when the roster came from Canvas
 
     @property
     def display(self) -> str:
@@ -73,8 +79,13 @@ def _norm(header: str) -> str:
     return re.sub(r"[\s-]+", "_", header.strip().lower())
 
 
+def _accepted() -> str:
+    return ", ".join(_COLUMNS["id"])
+
+
 def read_roster(path: Path) -> list[Student]:
-    """Students from a CSV with at least an id column (also: name, email, sis_id, login, section)."""
+    """Students from a roster CSV: either a Canvas gradebook export (see `_canvas_students`), or
+    a CSV with an id column (also: name, email, sis_id, login, section, canvas_id)."""
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -82,6 +93,21 @@ def read_roster(path: Path) -> list[Student]:
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise RosterError(f"{path}: the roster is empty")
+    if _is_canvas(rows[0]):
+        students = _canvas_students(path, rows)
+    else:
+        students = _plain_students(path, rows)
+    if not students:
+        raise RosterError(f"{path}: the roster lists no students")
+    return students
+
+
+def _is_canvas(header: list[str]) -> bool:
+    # Canvas' importer recognises its own files by these two first cells.
+    return len(header) >= 3 and [h.strip() for h in header[:2]] == ["Student", "ID"]
+
+
+def _plain_students(path: Path, rows: list[list[str]]) -> list[Student]:
     header = [_norm(h) for h in rows[0]]
     where = {}
     for field_name, names in _COLUMNS.items():
@@ -89,19 +115,66 @@ def read_roster(path: Path) -> list[Student]:
             if h in names and field_name not in where:
                 where[field_name] = i
     if "id" not in where:
-        raise RosterError(f"{path}: the roster needs an id column (first row: {', '.join(rows[0])})")
+        raise RosterError(
+            f"{path}: the roster needs an id column, named one of: {_accepted()} (or a Canvas gradebook "
+            f"export, which starts {', '.join(CANVAS_HEADER)}); its first row is: {', '.join(rows[0])}"
+        )
+    return _checked(path, ((n, {k: _cell(row, i) for k, i in where.items()}) for n, row in enumerate(rows[1:], start=2)))
+
+
+def _canvas_students(path: Path, rows: list[list[str]]) -> list[Student]:
+    """A Canvas gradebook export: Student ("Last, First"), ID (Canvas' user id), SIS User ID,
+    SIS Login ID, [Integration ID,] Section, then one column per assignment.
+
+    The student's id here is, in this order, the SIS User ID, the SIS Login ID, or Canvas' ID:
+    the first one the institution gave them, so that folders named by student number or login
+    match, and the same person keeps the same id when exported again. The "Points Possible"
+    row, Canvas' muted/manual-posting row and the Student View's "Test Student" are skipped."""
+    header = [h.strip() for h in rows[0]]
+    col = {name: header.index(name) for name in ("SIS User ID", "SIS Login ID", "Section") if name in header}
+
+    def records():
+        for n, row in enumerate(rows[1:], start=2):
+            first = _cell(row, 0)
+            if "Points Possible" in first:
+                continue
+            if all(re.fullmatch(r"\s*(Muted|Manual Posting.*)?\s*", c, re.I) for c in row):
+                continue
+            if first.startswith('="') and first.endswith('"'):  # the exporter's guard against formulas
+                first = first[2:-1]
+            values = {
+                "name": first,
+                "canvas_id": _cell(row, 1),
+                "sis_id": _cell(row, col["SIS User ID"]) if "SIS User ID" in col else "",
+                "login": _cell(row, col["SIS Login ID"]) if "SIS Login ID" in col else "",
+                "section": _cell(row, col["Section"]) if "Section" in col else "",
+            }
+            if first.casefold() in _CANVAS_TEST_STUDENT and not (values["sis_id"] or values["login"]):
+                continue
+            values["id"] = values["sis_id"] or values["login"] or values["canvas_id"]
+            # Canvas exports no e-mail; a login that is one (many schools log in by e-mail) serves.
+            values["email"] = values["login"] if "@" in values["login"] else ""
+            yield n, values
+
+    return _checked(path, records())
+
+
+def _cell(row: list[str], i: int) -> str:
+    return row[i].strip() if i < len(row) else ""
+
+
+def _checked(path: Path, records) -> list[Student]:
     students, seen = [], set()
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
+    for n, values in records:
+        if not any(values.values()):
             continue
-        values = {k: (row[i].strip() if i < len(row) else "") for k, i in where.items()}
         sid = values["id"]
+        if not sid:
+            raise RosterError(f"{path}:{n}: this student has no id")
         if not _SAFE_ID.match(sid):
             raise RosterError(f"{path}:{n}: student id {sid!r} should use letters, digits and _.@+- only")
         if sid in seen:
             raise RosterError(f"{path}:{n}: student id {sid!r} appears twice")
         seen.add(sid)
         students.append(Student(**values))
-    if not students:
-        raise RosterError(f"{path}: the roster lists no students")
     return students
