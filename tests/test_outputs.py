@@ -16,7 +16,8 @@ from bughunt.batch.model import ExerciseResult, Student, StudentReport
 from bughunt.grader import load_grader
 from bughunt.grading import grade
 from bughunt.sets import BugSet, SetEntry
-from bughunt.templates import html_message, md, md_code, md_message
+from bughunt.batch.check_titles import check_title, suppression_title
+from bughunt.templates import md, md_code, md_message
 from bughunt.verdict import Check, Suppression, Verdict
 
 from .conftest import exercise
@@ -192,37 +193,47 @@ def test_gradescope_rejects_unknown_visibility(bugset, reports):
 
 
 # --- feedback.md / feedback.html -----------------------------------------------------------
-def test_feedback_shows_messages_checks_and_commands(tmp_path, bugset, reports, graded):
+def _visible(page: str) -> str:
+    """The page's text as a reader sees it: without the line-break hints around ids."""
+    return re.sub(r"<wbr>|<span class=\"nb\">|</span>", "", page)
+
+
+def test_feedback_shows_messages_and_check_titles(tmp_path, bugset, reports, graded):
     rep = _by_id(reports, "s03")
     md_path, html_path = feedback.write_feedback(tmp_path, bugset, rep)
     assert md_path == tmp_path / "s03" / "feedback.md" and html_path == tmp_path / "s03" / "feedback.html"
     text, page = md_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")
+    seen = _visible(page)
     assert "Week 3: leaks &amp; overflows" in text and "2026-12-01 23:59" in text
     assert f"{rep.total:g} / 15.5" in text
     for ex_id, kind in ((LEAK, "suppressed"), (SIG, "broken")):
         v = graded[(ex_id, kind)]
         for c in v["checks"]:
+            title = check_title(c["name"])
+            assert title != c["name"] and c["name"] not in seen  # people read titles, not names
             if not c["passed"]:
                 if c["line"]:
-                    assert f"({v['file']}:{c['line']})" in text and f"({v['file']}:{c['line']})" in page
-                assert f"✗ failed `{c['name']}`" in text
+                    assert f"({v['file']}:{c['line']})" in text and f"({v['file']}:{c['line']})" in seen
+                assert f"✗ {title}" in text and f"**{title}**:" in text
             else:
-                assert f"✓ passed `{c['name']}`" in text
-        assert f"bughunt check {ex_id} --file {v['file']}" in text
-        assert f"bughunt hint {ex_id}" in text and f"bughunt hint {ex_id}" in page
+                assert f"✓ {title}" in text
+        # No command line: the page is read in a browser; the way forward is a file to open.
+        assert "bughunt check" not in text + page and "bughunt hint" not in text + page
+        assert f"{ex_id}/HINTS.md" in text
     sup = graded[(LEAK, "suppressed")]["suppressions"][0]
-    assert f"hides the symptom: {sup['message']} ({sup['location']})" in text
-    assert text.count("FAIL:") == 2 and page.count(">FAIL<") == 2
+    assert f"**{suppression_title(sup['name'])}** hides the symptom: {sup['message']} ({sup['location']})" in text
+    # Two FAIL badges in the overview table, two on the sections.
+    assert text.count("**FAIL**") == 4 and page.count('<strong class="status fail">FAIL</strong>') == 4
 
 
 def test_feedback_for_errors_missing_and_notes_but_never_flags(tmp_path, bugset, reports, graded):
     md_text, page = feedback.render_feedback(bugset, _by_id(reports, "s04"))
-    assert "ERROR:" in md_text and "PASS:" in md_text
+    assert "## 1. **ERROR**" in md_text and "## 2. **PASS**" in md_text
     assert "syntax error: invalid syntax; fix this before the exercise can be graded" in md_text
     assert "refused zip entry" in md_text and "refused zip entry" in page
     assert "variant handed out" not in md_text and "variant handed out" not in page
     missing_md, _ = feedback.render_feedback(bugset, _by_id(reports, "s02"))
-    assert "MISSING:" in missing_md and f"no file for {SIG} in the submission" in missing_md
+    assert "## 2. **MISSING**" in missing_md and f"no file for {SIG} in the submission" in missing_md
 
 
 def _outside_code_spans(markdown: str) -> str:
@@ -236,10 +247,10 @@ def test_feedback_escapes_untrusted_text(bugset, reports):
         assert "<script" not in page and "<script" not in _outside_code_spans(md_text)
     assert "<script" in md_text  # the file name, inside a code span: the check above is not vacuous
     _, page = feedback.render_feedback(bugset, _by_id(reports, "s01"))
-    assert "Ada &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Ada &lt;script&gt;alert(1)&lt;/script&gt;" in _visible(page)
     md_text, page = feedback.render_feedback(bugset, _by_id(reports, "s04"))
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;.py:63: syntax error" in page  # a file name in a message
-    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page  # a note
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.py:63: syntax error" in _visible(page)  # a file name in a message
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in _visible(page)  # a note
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in md_text
 
 
@@ -278,7 +289,6 @@ def test_markdown_helpers_keep_text_literal():
     assert md("two\nlines") == "two lines"
     assert md_code("a`b") == "``a`b``" and md_code("`x") == "`` `x ``"
     assert md_message("found `a<b` in `f`, not <b>") == "found `a<b` in `f`, not &lt;b&gt;"
-    assert str(html_message("use `x<y` & <b>")) == "use <code>x&lt;y</code> &amp; &lt;b&gt;"
 
 
 # --- summary: hand-built reports with known answers ----------------------------------------
@@ -364,11 +374,12 @@ def test_summary_files_are_deterministic_and_carry_the_numbers(tmp_path, even_se
     assert "generated" not in data and data["mean"] == 7.5 and data["errors"][0]["kind"] == "timeout"
     text, page = md_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")
     assert "mean 7.5, median 7.5, min 0, max 20" in text and "mean 7.5, median 7.5, min 0, max 20" in page
-    assert "| `try_except` | 3 |" in text
+    assert f"| {suppression_title('try_except')} | 3 |" in text and "try_except" not in text
     assert r"overflow \| warning" in text  # a pipe in a message cannot split the table cell
     assert "| timed out | 1 | u4 |" in text and "| syntax errors | 1 | u5 |" in text
-    assert "**flag**: sigmoid/overflow-basic: carries the variant handed out to u1" in text
-    assert "[bold]Vic[/bold]" in page  # rich markup is just text in HTML
+    flag = "`u2` \\[bold\\]Vic\\[/bold\\]: sigmoid/overflow-basic: carries the variant handed out to u1"
+    assert flag in text and text.index(flag) < text.index("## Exercises")  # flags come first
+    assert "[bold]Vic[/bold]" in _visible(page)  # rich markup is just text in HTML
     stamped = summary.build_summary(even_set, hand_reports, generated="2026-12-02T09:00")
     summary.write_summary(tmp_path / "c", even_set, stamped)
     assert json.loads((tmp_path / "c" / "summary.json").read_text())["generated"] == "2026-12-02T09:00"
@@ -382,7 +393,7 @@ def test_summary_html_escapes_names_and_notes(tmp_path, even_set, hand_reports):
     _, html_path, _ = summary.write_summary(tmp_path, even_set, s)
     page = html_path.read_text(encoding="utf-8")
     assert "<script" not in page and "<img" not in page
-    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(4)&gt;" in page
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in _visible(page) and "&lt;img src=x onerror=alert(4)&gt;" in page
 
 
 def test_summary_of_nobody(tmp_path, even_set):
@@ -390,7 +401,7 @@ def test_summary_of_nobody(tmp_path, even_set):
     assert (s.students, s.mean, s.median) == (0, None, None)
     assert [b.count for b in s.histogram] == [0] * 10
     summary.write_summary(tmp_path, even_set, s)
-    assert "Students: 0" in (tmp_path / "summary.md").read_text()
+    assert "0 students, 0 submitted" in (tmp_path / "summary.md").read_text()
 
 
 def test_render_summary_prints_student_text_literally(even_set, hand_reports):
@@ -398,7 +409,7 @@ def test_render_summary_prints_student_text_literally(even_set, hand_reports):
     summary.render_summary(console, summary.build_summary(even_set, hand_reports))
     out = console.export_text()
     assert "[bold]Vic[/bold] (u2)" in out
-    assert "try_except" in out and "timed out" in out and "flag: sigmoid/overflow-basic" in out
+    assert suppression_title("try_except") in out and "timed out" in out and "flag: sigmoid/overflow-basic" in out
 
 
 def test_error_kinds_follow_the_grading_reasons():

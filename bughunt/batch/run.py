@@ -401,7 +401,8 @@ def write_all(bugset: BugSet, result: BatchResult, out: Path) -> None:
     for report in result.reports:
         feedback.write_feedback(out / "feedback", bugset, report)
         gradescope.write_results(out / "gradescope" / report.student.id / "results.json", bugset, report)
-    s = summary.build_summary(bugset, result.reports)
+    refused = [(r.entry, r.reason) for r in result.refused]  # all of them: some belong to no student
+    s = summary.build_summary(bugset, result.reports, refused=refused)
     summary.write_summary(out, bugset, s)
 
 

@@ -1,9 +1,11 @@
 """The instructor's view of a graded class: summary.md, summary.html, summary.json and a terminal table.
 
-Totals and their distribution, how each exercise went, which suppressions and failing
-checks were most common, which exercises were slowest to grade, why gradings errored,
-and every note and flag per student. Unlike feedback, this shows the instructor-only
-flags (such as a file carrying another student's variant).
+What needs the instructor first (submissions matching no student, copying flags on both
+sides of a copy), then how each exercise went, the distribution of totals, one row per
+student, the most common failing checks and suppressions, why gradings errored, the
+slowest exercises, and the notes on each hand-in and every refused zip entry. Unlike
+feedback, this shows the instructor-only flags. summary.html is summary.md rendered
+(bughunt.batch.render), with the histogram drawn as inline SVG.
 """
 from __future__ import annotations
 
@@ -20,7 +22,11 @@ from ..grading import _OUTCOME_REASONS
 from ..sets import BugSet
 from ..templates import num, one_line, percent, render
 from . import atomic
+from .charts import histogram_svg, histogram_text
+from .check_titles import check_title, suppression_title
+from .feedback import LABELS
 from .model import StudentReport
+from .render import page
 
 BAR_WIDTH = 30
 EXAMPLE_CHARS = 240
@@ -52,8 +58,18 @@ class ExerciseStats:
 
 
 @dataclass(frozen=True)
+class StudentRow:
+    student: str
+    name: str
+    total: float
+    statuses: list[str]  # per exercise, in set order: PASS | FAIL | ERROR | MISSING
+    flags: int
+
+
+@dataclass(frozen=True)
 class SuppressionStat:
     name: str
+    title: str
     students: int
     exercises: list[str]
     example: str
@@ -63,6 +79,7 @@ class SuppressionStat:
 class CheckStat:
     exercise: str
     check: str
+    title: str
     root_cause: bool
     students: int
     example: str
@@ -104,8 +121,10 @@ class Summary:
     failing_checks: list[CheckStat]
     errors: list[ErrorGroup]
     notes: list[StudentNotes]
+    rows: list[StudentRow] = field(default_factory=list)
     generated: str | None = None
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (submission label, reason)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (zip entry, reason)
     more: dict = field(default_factory=dict)  # how many rows each capped list left out
 
     def to_dict(self) -> dict:
@@ -177,10 +196,12 @@ def build_summary(
     buckets: int = 10,
     top: int = 10,
     unmatched: list[tuple[str, str]] = (),
+    refused: list[tuple[str, str]] = (),
 ) -> Summary:
     """`top` caps the suppression, failing-check and slowest lists (`more` says how many were cut).
     `unmatched`: (submission label, reason) for submissions that matched no student (for
-    example a Canvas upload whose user is not on the roster); shown at the top."""
+    example a Canvas upload whose user is not on the roster); shown at the top.
+    `refused`: (zip entry, reason) for every entry ingest refused, attributed or not."""
     reports = sorted(reports, key=lambda r: r.student.id)
     order = {e.exercise.id: i for i, e in enumerate(bugset.entries)}
     n = len(reports)
@@ -240,11 +261,17 @@ def build_summary(
     slowest = sorted((e for e in exercises if e.median_seconds is not None), key=lambda e: (-e.median_seconds, order[e.exercise]))
 
     suppressions = sorted(
-        (SuppressionStat(name, len(sup_students[name]), by_set_order(sup_exercises[name]), sup_example[name]) for name in sup_students),
+        (
+            SuppressionStat(name, suppression_title(name), len(sup_students[name]), by_set_order(sup_exercises[name]), sup_example[name])
+            for name in sup_students
+        ),
         key=lambda s: (-s.students, s.name),
     )
     checks = sorted(
-        (CheckStat(ex, name, chk_meta[(ex, name)][0], len(ids), chk_meta[(ex, name)][1]) for (ex, name), ids in chk_students.items()),
+        (
+            CheckStat(ex, name, check_title(name), chk_meta[(ex, name)][0], len(ids), chk_meta[(ex, name)][1])
+            for (ex, name), ids in chk_students.items()
+        ),
         key=lambda c: (-c.students, order.get(c.exercise, len(order)), c.check),
     )
     kinds = [k for k, _, _ in _ERROR_KINDS] + ["other"]
@@ -258,6 +285,13 @@ def build_summary(
         for r in reports
         if r.notes or r.flags
     ]
+    rows = []
+    for r in reports:
+        status = {x.exercise: x.status for x in r.results}
+        rows.append(StudentRow(
+            r.student.id, r.student.name, r.total,
+            [LABELS.get(status.get(e.exercise.id, "missing"), "MISSING") for e in bugset.entries], len(r.flags),
+        ))
     return Summary(
         set_name=bugset.name,
         set_title=bugset.title,
@@ -275,8 +309,10 @@ def build_summary(
         failing_checks=checks[:top],
         errors=errors,
         notes=notes,
+        rows=rows,
         generated=generated,
         unmatched=[(str(label), str(reason)) for label, reason in unmatched],
+        refused=sorted((str(entry), str(reason)) for entry, reason in refused),
         more={
             "slowest": max(0, len(slowest) - top),
             "suppressions": max(0, len(suppressions) - top),
@@ -286,11 +322,22 @@ def build_summary(
 
 
 def render_markdown(bugset: BugSet, summary: Summary) -> str:
-    return render("summary.md.j2", s=summary, bugset=bugset)
+    flagged = [n for n in summary.notes if n.flags]
+    return render(
+        "summary.md.j2", s=summary, bugset=bugset, flagged=flagged, flag_count=sum(len(n.flags) for n in flagged),
+        noted=[n for n in summary.notes if n.notes], histogram=histogram_text(summary.histogram),
+    )
+
+
+def _histogram_caption(summary: Summary) -> str:
+    counts = ", ".join(f"{b.label}: {b.count}" for b in summary.histogram)
+    return f"Totals out of {num(summary.possible)} for {summary.students} students ({counts})"
 
 
 def render_html(bugset: BugSet, summary: Summary) -> str:
-    return render("summary.html.j2", s=summary, bugset=bugset)
+    """summary.md rendered; the histogram's text chart becomes an SVG chart."""
+    svg = histogram_svg(summary.histogram, _histogram_caption(summary))
+    return page(render_markdown(bugset, summary), f"Summary: {summary.set_title}", charts={"histogram": svg})
 
 
 def write_summary(out_dir: Path, bugset: BugSet, summary: Summary) -> tuple[Path, Path, Path]:
@@ -315,6 +362,8 @@ def render_summary(console: Console, summary: Summary) -> None:
         f"{s.students} students, {s.submitted} submitted; total out of {num(s.possible)}: "
         f"mean {_opt(s.mean)}, median {_opt(s.median)}, min {_opt(s.minimum)}, max {_opt(s.maximum)}"
     )
+    for label, reason in s.unmatched:
+        console.print(f"[red]unmatched:[/] {escape(label)}: {escape(reason)}")
     hist = Table(title="Totals", show_header=True, header_style="bold")
     hist.add_column("points")
     hist.add_column("students", justify="right")
@@ -337,14 +386,14 @@ def render_summary(console: Console, summary: Summary) -> None:
         for name in ("suppression", "students", "exercises"):
             t.add_column(name)
         for x in s.suppressions:
-            t.add_row(escape(x.name), str(x.students), escape(", ".join(x.exercises)))
+            t.add_row(escape(x.title), str(x.students), escape(", ".join(x.exercises)))
         console.print(t)
     if s.failing_checks:
         t = Table(title="Most common failing checks", header_style="bold")
         for name in ("exercise", "check", "students"):
             t.add_column(name)
         for c in s.failing_checks:
-            t.add_row(escape(c.exercise), escape(c.check) + ("" if c.root_cause else " (symptom)"), str(c.students))
+            t.add_row(escape(c.exercise), escape(c.title) + ("" if c.root_cause else " (symptom)"), str(c.students))
         console.print(t)
     if s.errors:
         t = Table(title="Errors", header_style="bold")
@@ -363,6 +412,6 @@ def render_summary(console: Console, summary: Summary) -> None:
 
 
 __all__ = [
-    "Bucket", "CheckStat", "ErrorGroup", "ExerciseStats", "StudentNotes", "Summary", "SuppressionStat",
+    "Bucket", "CheckStat", "ErrorGroup", "ExerciseStats", "StudentNotes", "StudentRow", "Summary", "SuppressionStat",
     "build_summary", "error_kind", "render_html", "render_markdown", "render_summary", "write_summary",
 ]

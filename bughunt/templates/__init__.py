@@ -1,9 +1,10 @@
 """The Jinja environment behind feedback and summaries, and the filters that keep untrusted text inert.
 
-File names, student names, notes and messages that quote student code are untrusted. HTML
-templates are autoescaped; Markdown has no autoescape, so every interpolated value goes
+File names, student names, notes and messages that quote student code are untrusted.
+Reports are written as Markdown, which has no autoescape, so every interpolated value goes
 through `md` (plain text), `md_code` (a code span) or `md_message` (a verdict message whose
-`backtick` spans are kept as code).
+`backtick` spans are kept as code). Their HTML is that Markdown rendered
+(bughunt.batch.render) inside page.html.j2, the one HTML template, which is autoescaped.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import re
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 # Backslash escapes are CommonMark's way to make punctuation literal; <, > and & become
@@ -82,12 +82,6 @@ def md_code_cell(text) -> str:
     return md_code(text).replace("|", "\\|")
 
 
-def html_message(text) -> Markup:
-    """A verdict message as HTML: escaped first, then `code` spans become <code>."""
-    escaped = str(escape(one_line(text)))
-    return Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
-
-
 def num(value) -> str:
     """Points and seconds as plain numbers: at most two decimals, no trailing zeros."""
     text = f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
@@ -119,7 +113,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        md=md, md_code=md_code, md_message=md_message, md_cell=md_cell, md_code_cell=md_code_cell, html_message=html_message, num=num, percent=percent, when=when
+        md=md, md_code=md_code, md_message=md_message, md_cell=md_cell, md_code_cell=md_code_cell, num=num, percent=percent, when=when
     )
     return env
 
@@ -128,4 +122,4 @@ def render(name: str, **context) -> str:
     return environment().get_template(name).render(**context)
 
 
-__all__ = ["environment", "render", "md", "md_code", "md_message", "md_cell", "md_code_cell", "html_message", "num", "percent", "when", "one_line"]
+__all__ = ["environment", "render", "md", "md_code", "md_message", "md_cell", "md_code_cell", "num", "percent", "when", "one_line"]
