@@ -42,17 +42,22 @@ def variant_key(seed: int, student: str, exercise_id: str) -> str:
 
 def make_variant(exercise: Exercise, source: str, key: str) -> Variant:
     """The variant of `source` (the exercise file, or an edit of it) for `key`."""
-    return _transform(exercise, [source], key)[0]
+    return prepare(exercise, [source]).variants(key)[0]
 
 
-def broken_and_fixed(exercise: Exercise, key: str) -> tuple[Variant, Variant]:
-    """The shipped file and its reference fix, transformed with the same key and the same
-    renames, so the fixed variant is a fix of the broken one."""
+def reference_fix(exercise: Exercise, text: str) -> str:
+    """`text` (the shipped file) with the grader's reference fix applied."""
     from ..grader import load_grader
 
-    text = exercise.path.read_text(encoding="utf-8")
-    fixed = load_grader(exercise.grader_path).reference_example().apply(text)
-    broken_variant, fixed_variant = _transform(exercise, [text, fixed], key)
+    return load_grader(exercise.grader_path).reference_example().apply(text)
+
+
+def broken_and_fixed(exercise: Exercise, key: str, text: str | None = None) -> tuple[Variant, Variant]:
+    """The shipped file (or `text`, the shipped file as the caller read it) and its reference
+    fix, transformed with the same key and the same renames, so the fixed variant is a fix of
+    the broken one. For many keys, `prepare` once and call `variants` per key."""
+    text = exercise.path.read_text(encoding="utf-8") if text is None else text
+    broken_variant, fixed_variant = prepare(exercise, [text, reference_fix(exercise, text)]).variants(key)
     return broken_variant, fixed_variant
 
 
@@ -71,37 +76,54 @@ def _settings(exercise: Exercise) -> tuple[frozenset[str], frozenset[str]]:
     return lists[0], lists[1]
 
 
-def _transform(exercise: Exercise, texts: list[str], key: str) -> list[Variant]:
-    """Transform texts that must correspond: the first (the shipped file) exactly as
-    make_variant would, then the others (its fix) with the same plan, the same renames and
-    the same per-item ordering decisions. A name the fix adds gets its own fresh name; a
-    new name that the fix happens to use already is chosen again for the fix alone."""
-    chooser = Chooser(key)
+def prepare(exercise: Exercise, texts: list[str]) -> "Prepared":
+    """Everything about `texts` that no key changes (the parse, scopes and renamable
+    bindings, the names the grader reaches), worked out once; `Prepared.variants(key)` then
+    does only the per-key work. `texts` must correspond: the shipped file first, then its fix."""
     protected = protected_names(exercise)
     allowed, frozen = _settings(exercise)
     try:
         analyses = [rename.analyse(t, protected) for t in texts]
     except cst.ParserSyntaxError as exc:
         raise VariantError(f"{exercise.id}: cannot make a variant of text that does not parse (line {exc.raw_line})") from None
-    first = analyses[0]
-    first_graded = graded_functions(first.module, protected)
-    first_ids = identifiers(first.module)
-    mapping = rename.plan(first.names, first_ids | protected, chooser)
-    plans = []
-    for analysis in analyses:
-        if analysis is first:
-            plans.append((mapping, first_graded))
-            continue
-        ids = identifiers(analysis.module)
-        keep = {old: new for old, new in mapping.items() if new not in ids}
-        extra = rename.plan(analysis.names - keep.keys(), ids | first_ids | protected | set(keep.values()), chooser)
-        plans.append(({**keep, **extra}, first_graded | graded_functions(analysis.module, protected)))
+    first_graded = graded_functions(analyses[0].module, protected)
+    ids = [identifiers(a.module) for a in analyses]
+    graded = [first_graded] + [first_graded | graded_functions(a.module, protected) for a in analyses[1:]]
+    return Prepared(exercise, protected, allowed, frozen, analyses, ids, graded)
 
-    out = []
-    for analysis, (mapping, graded) in zip(analyses, plans):
+
+@dataclass(frozen=True)
+class Prepared:
+    exercise: Exercise
+    protected: frozenset
+    allowed: frozenset
+    frozen: frozenset
+    analyses: list  # rename.Analysis per text; their modules are never changed, only rebuilt from
+    ids: list  # every identifier of each text
+    graded: list  # per text: the module-level functions the grader can run
+
+    def variants(self, key: str) -> list[Variant]:
+        """Transform the texts for `key`: the first (the shipped file) exactly as make_variant
+        would, then the others (its fix) with the same plan, the same renames and the same
+        per-item ordering decisions. A name the fix adds gets its own fresh name; a new name
+        that the fix happens to use already is chosen again for the fix alone."""
+        chooser = Chooser(key)
+        first = self.analyses[0]
+        first_ids = self.ids[0]
+        mapping = rename.plan(first.names, first_ids | self.protected, chooser)
+        plans = [mapping]
+        for analysis, ids in zip(self.analyses[1:], self.ids[1:]):
+            keep = {old: new for old, new in mapping.items() if new not in ids}
+            extra = rename.plan(analysis.names - keep.keys(), ids | first_ids | self.protected | set(keep.values()), chooser)
+            plans.append({**keep, **extra})
+        return [self._one(analysis, plan, graded, chooser, key)
+                for analysis, plan, graded in zip(self.analyses, plans, self.graded)]
+
+    def _one(self, analysis, mapping: dict, graded: set, chooser: Chooser, key: str) -> Variant:
+        ex = self.exercise
         # renaming first: the constants pass and the reorderings never depend on local names
         module, used = rename.apply(analysis, mapping)
-        module, changed_constants = constants.vary(module, chooser, graded, allowed, frozen)
+        module, changed_constants = constants.vary(module, chooser, graded, self.allowed, self.frozen)
         changes = [f"renamed {len(used)} local name{'s' if len(used) != 1 else ''}"] if used else []
         for step in (reorder.imports, reorder.functions, reorder.statements):
             module, more = step(module, chooser)
@@ -109,11 +131,10 @@ def _transform(exercise: Exercise, texts: list[str], key: str) -> list[Variant]:
         changes += changed_constants
         text = module.code
         try:
-            compile(text, exercise.file, "exec", dont_inherit=True)
+            compile(text, ex.file, "exec", dont_inherit=True)
         except SyntaxError as exc:  # pragma: no cover - would be a transform bug
-            raise VariantError(f"{exercise.id}: variant {key} does not compile ({exc.msg}, line {exc.lineno})") from None
-        out.append(Variant(exercise.id, key, text, dict(sorted(used.items())), tuple(changes)))
-    return out
+            raise VariantError(f"{ex.id}: variant {key} does not compile ({exc.msg}, line {exc.lineno})") from None
+        return Variant(ex.id, key, text, dict(sorted(used.items())), tuple(changes))
 
 
 # --- who does this text belong to? ------------------------------------------------------
