@@ -74,13 +74,17 @@ def _drain_fd(fd: int, *args) -> None:
 
 
 def _preload_for(graders) -> dict:
-    """What the server imports up front: the graders' probe modules (never the graders
-    themselves, which hold the judges' secrets)."""
-    from ..grader import load_grader
+    """What the server imports up front: every family's probe modules (never a grader or
+    a judge, which hold the secrets). Listed from the package's files, so that this
+    process need not import the graders (seconds of numpy/scipy/scikit-learn imports)
+    before the server can start."""
+    from .child import PROBE_PACKAGE
 
-    probes = set()
-    for g in graders:
-        probes.add(load_grader(g).probe_name.partition(":")[0])
+    families = Path(__file__).resolve().parent.parent / "families"
+    probes = {
+        f"{PROBE_PACKAGE}{path.parent.name}.{path.stem}"
+        for path in families.glob("*/*probes.py")
+    }
     return {"probes": sorted(probes)}
 
 
