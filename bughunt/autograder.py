@@ -4,14 +4,21 @@ its `run_autograder` calls inside Gradescope's container.
 Gradescope unpacks the zip into /autograder/source, runs setup.sh once when it builds the
 image, then runs run_autograder per submission with the student's files in
 /autograder/submission and expects /autograder/results/results.json. The zip carries
-the bughunt source (library, exercises, graders) and the frozen set, so the image grades
-with exactly the version the instructor exported; nothing is fetched while grading.
+the bughunt source (library, exercises, graders), the frozen set and the grading secret, so
+the image grades with exactly the version the instructor exported; nothing is fetched while
+grading. setup.sh installs exactly the package versions pinned in requirements.txt (every
+runtime dependency of bughunt, transitively, at the version installed where the zip was
+made) and stops if pip ends up with any other version.
+
+A submission may keep the bundle's folders (`<category>/<slug>/<file>`) or be a flat
+drag-and-drop upload, where only file names survive: each exercise's file is then named by
+`upload_name(ex)`, `<slug>__<file>`, which is unique within a set even when two exercises are
+both written in model.py. The zip carries the grading secret, so it is written owner-only.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import stat
 import sys
 import tempfile
@@ -23,6 +30,17 @@ from .sets import BugSet
 
 PROJECT_DIR = "bughunt-project"
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)  # same zip bytes for the same inputs
+#: between an exercise's slug and its file name in a flat upload's file name
+UPLOAD_SEPARATOR = "__"
+
+
+def upload_name(ex) -> str:
+    """The file name a student gives exercise `ex` in a flat upload (Gradescope's drag and drop,
+    or any upload without the bundle's folders): `<slug>__<file>`, e.g. `overflow-basic__model.py`.
+    Slugs are unique in the library, so the name is unique within any set. The one rule for
+    uploads: the student README, the missing-file message and the grader all use it."""
+    return f"{ex.slug}{UPLOAD_SEPARATOR}{ex.file}"
+
 
 SETUP_SH = """#!/usr/bin/env bash
 # Runs once while Gradescope builds the autograder image (network is available then).
@@ -31,10 +49,31 @@ cd /autograder/source
 if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1; then
     apt-get update && apt-get install -y python3 python3-venv python3-pip
 fi
+# Every submission runs in a bubblewrap jail; without one the autograder refuses to grade.
+if ! command -v bwrap >/dev/null; then
+    apt-get update && apt-get install -y bubblewrap
+fi
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
-# The versions bughunt was exported (and tested) with, so the image grades the same way.
+# Exactly the versions bughunt was exported (and tested) with, so the image grades the same way.
 /autograder/venv/bin/pip install -r ./{project}/requirements.txt
+/autograder/venv/bin/python - ./{project}/requirements.txt <<'PY'
+import sys
+from importlib import metadata
+wrong = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.split("#", 1)[0].strip()
+    if "==" in line:
+        name, pinned = line.split("==", 1)
+        try:
+            found = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found = "missing"
+        if found != pinned:
+            wrong.append("%s %s (pinned %s)" % (name, found, pinned))
+if wrong:
+    sys.exit("setup.sh: installed versions differ from the pins: " + ", ".join(wrong))
+PY
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -57,10 +96,11 @@ _CONTENT_TREES = ("exercises", "graders")
 _ALSO_PINNED = ("scipy",)
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, executable: bool = False, mode: int | None = None) -> None:
     info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
+    mode = mode if mode is not None else 0o755 if executable else 0o644
+    info.external_attr = (mode | stat.S_IFREG) << 16
     zf.writestr(info, data)
 
 
@@ -84,29 +124,43 @@ def _project_files(root: Path):
             yield f"{tree}/{rel}", path
 
 
-def requirements() -> str:
-    """bughunt's runtime dependencies pinned to the versions installed here."""
-    import re
+def _runtime_closure() -> dict[str, str]:
+    """Every distribution bughunt needs at run time here, transitively: canonical name -> version.
+    Requirements of an extra, or whose marker does not hold here, are left out."""
     from importlib import metadata
 
-    names = []
-    for req in metadata.requires("bughunt") or []:
-        if ";" in req and "extra" in req.split(";", 1)[1]:
+    from packaging.requirements import InvalidRequirement, Requirement  # pytest's own dependency
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, str] = {}
+    todo = ["bughunt", *_ALSO_PINNED]
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in found:
             continue
-        if ";" in req:
-            try:
-                from packaging.markers import Marker
-            except ImportError:  # not always installed; a conditional dependency is then left out
-                continue
-            if not Marker(req.split(";", 1)[1]).evaluate():
-                continue
-        names.append(re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0])
-    lines = []
-    for name in sorted({*names, *_ALSO_PINNED}, key=str.lower):
         try:
-            lines.append(f"{name}=={metadata.version(name)}")
+            dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
-            lines.append(name)
+            continue
+        found[name] = dist.version
+        for text in dist.requires or []:
+            try:
+                req = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    found.pop("bughunt", None)
+    return found
+
+
+def requirements() -> str:
+    """bughunt's runtime dependencies, and theirs, pinned to the versions installed here."""
+    import platform
+
+    pins = _runtime_closure()
+    lines = [f"# bughunt's runtime dependencies as tested, on Python {platform.python_version()}"]
+    lines += [f"{name}=={version}" for name, version in sorted(pins.items())]
     return "\n".join(lines) + "\n"
 
 
@@ -115,14 +169,17 @@ def build_zip(bugset: BugSet, root: Path, out: Path) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.part")
-    with zipfile.ZipFile(tmp, "w") as zf:
+    # Owner-only from the start: the zip holds the grading secret.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
         _add(zf, "setup.sh", SETUP_SH.format(project=PROJECT_DIR).encode(), executable=True)
         _add(zf, "run_autograder", RUN_AUTOGRADER.format(project=PROJECT_DIR).encode(), executable=True)
         _add(zf, "set.toml", bugset.to_toml().encode())
         # The hidden cases Gradescope grades on come from the instructor's secret (a set
         # exported from an instructor bundle keeps its own; otherwise a fresh one), never
         # from the public seed every student can reproduce.
-        _add(zf, SECRET_FILE, ((bugset.secret or new_secret()) + "\n").encode())
+        _add(zf, SECRET_FILE, ((bugset.secret or new_secret()) + "\n").encode(), mode=0o600)
         _add(zf, f"{PROJECT_DIR}/requirements.txt", requirements().encode())
         for rel, path in _project_files(Path(root)):
             _add(zf, f"{PROJECT_DIR}/{rel}", path.read_bytes())
@@ -143,11 +200,9 @@ def run(set_file: Path, submission: Path, results: Path) -> int:
         root = find_root()
         bugset = resolve(str(set_file), root, load(root))
         with tempfile.TemporaryDirectory(prefix="bughunt-gs-") as tmp:
-            # One student: give the submission the per-student folder layout batch grading reads.
-            staged = Path(tmp) / "submissions" / "student"
-            staged.parent.mkdir(parents=True)
-            shutil.copytree(submission, staged, symlinks=True)
-            result = grade_class(bugset, staged.parent, Path(tmp) / "out", write_outputs=False)
+            # One student, whatever folders the upload has: read in place, files matched by
+            # path or by upload_name().
+            result = grade_class(bugset, Path(submission), Path(tmp) / "out", write_outputs=False, single="student")
             write_results(results, bugset, result.reports[0])
         return 0
     except Exception as exc:  # Gradescope shows this text; never a traceback

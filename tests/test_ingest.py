@@ -113,10 +113,33 @@ def test_match_reports_ties_instead_of_guessing():
 
 
 def test_a_bare_file_name_is_only_used_when_one_exercise_has_it():
-    chosen, _ = match_files(["pipeline.py", "model.py"], STARTER)
+    chosen, notes = match_files(["pipeline.py", "model.py"], STARTER)
     assert chosen == {SCALER: "pipeline.py"}  # model.py is used by three starter exercises
+    # The student is told why model.py was not graded, and what to name it for each exercise.
+    (note,) = notes
+    assert note.startswith("model.py was not graded: 3 exercises of this set are written in model.py")
+    assert f"overflow-basic__model.py for {OVERFLOW}" in note and f"bce-logistic__model.py for {BCE}" in note
     chosen, notes = match_files(["pipeline.py"], LEAKAGE)
-    assert chosen == {} and notes == []
+    assert chosen == {} and len(notes) == 1 and "7 exercises of this set" in notes[0]
+
+
+def test_upload_names_tell_exercises_that_share_a_file_name_apart():
+    from bughunt.autograder import upload_name
+
+    by_id = {e.id: e for e in STARTER}
+    assert upload_name(by_id[OVERFLOW]) == "overflow-basic__model.py"
+    assert len({upload_name(e) for e in ALL}) == len(ALL)  # unique in the whole library
+    flat = ["overflow-basic__model.py", "bce-logistic__model.ipynb", "sub/flat-loss-regression__model.py", "model.py"]
+    chosen, notes = match_files(flat, STARTER)
+    assert chosen == {
+        OVERFLOW: "overflow-basic__model.py",
+        BCE: "bce-logistic__model.ipynb",
+        "shape_mismatch/flat-loss-regression": "sub/flat-loss-regression__model.py",
+    }
+    assert notes == []  # every exercise written in model.py has its file: the loose model.py is not asked about
+    # The folder layout still wins over an upload name for the same exercise.
+    chosen, _ = match_files(["sigmoid/overflow-basic/model.py", "overflow-basic__model.py"], STARTER)
+    assert chosen[OVERFLOW] == "sigmoid/overflow-basic/model.py"
 
 
 # ------------------------------------------------------------------ zips

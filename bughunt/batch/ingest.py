@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..manifest import Exercise
-from .layouts import Group, detect
+from .layouts import Group, Item, Layout, detect
 from .model import Student
 from .safezip import (
     Refusal,
@@ -46,6 +46,7 @@ class Submission:
     tree: dict[str, Path] = field(default_factory=dict)  # every accepted file: path in the tree -> on disk
     flags: list[str] = field(default_factory=list)  # for the instructor only: a weak roster match, a tie
     matched_by: str | None = None  # how the roster entry was matched (id, id ignoring case, ..., name)
+    unmatched: str = ""  # with a roster, why no roster entry has this submission ("" when one has)
 
 
 class _Claim(NamedTuple):
@@ -54,6 +55,7 @@ class _Claim(NamedTuple):
     notes: list[str]
     flags: list[str] = []
     matched_by: str | None = None
+    unmatched: str = ""
 
 
 @dataclass
@@ -69,12 +71,19 @@ def collect(
     exercises: list[Exercise],
     roster: list[Student] | None = None,
     limits: ZipLimits = ZipLimits(),
+    single: str | None = None,
 ) -> Collected:
+    """`single`: SOURCE is a folder holding one student's submission, to be kept under that key
+    whatever its layout (the Gradescope autograder: an upload may have any folders in it)."""
     # Absolute, so the paths handed on still hold when the grader runs from another directory.
     source, workdir = Path(source).absolute(), Path(workdir).absolute()
     if not source.exists():
         raise SubmissionsError(f"{source}: no such file or folder")
     exercise_dirs = {e.category for e in exercises} | {e.slug for e in exercises}
+    if single is not None:
+        if not source.is_dir():
+            raise SubmissionsError(f"{source}: not a folder")
+        return _from_folder(source, exercises, None, limits, exercise_dirs, single)
     if source.is_dir():
         return _from_folder(source, exercises, roster, limits, exercise_dirs)
     return _from_zip(source, workdir, exercises, roster, limits, exercise_dirs)
@@ -83,9 +92,12 @@ def collect(
 # ---------------------------------------------------------------- inputs
 
 
-def _from_folder(source, exercises, roster, limits, exercise_dirs) -> Collected:
+def _from_folder(source, exercises, roster, limits, exercise_dirs, single: str | None = None) -> Collected:
     scan = scan_folder(source, limits)
-    layout = detect(scan.files + sorted(scan.links), scan.refused, exercise_dirs)
+    if single is None:
+        layout = detect(scan.files + sorted(scan.links), scan.refused, exercise_dirs)
+    else:
+        layout = _one_student(single, scan)
     refused = list(scan.refused) + layout.strays
     keys = _assign_keys(layout.groups, roster)
     subs = []
@@ -106,6 +118,13 @@ def _from_folder(source, exercises, roster, limits, exercise_dirs) -> Collected:
                 tree[logical] = target
         subs.append(_submission(group, keys[id(group)], source / group.home, tree, exercises))
     return _collected(subs, refused, roster)
+
+
+def _one_student(key: str, scan) -> Layout:
+    group = Group(("folder", key), "folder", key, key)
+    group.files = {rel: Item(rel, "") for rel in sorted([*scan.files, *scan.links])}
+    group.refused = [(r.entry, r.reason) for r in scan.refused]
+    return Layout([group], "", [])
 
 
 def _from_zip(source, workdir, exercises, roster, limits, exercise_dirs) -> Collected:
@@ -179,6 +198,7 @@ def _submission(group: Group, claim: _Claim, root: Path, tree: dict[str, Path], 
         tree=dict(sorted(tree.items())),
         flags=list(claim.flags),
         matched_by=claim.matched_by,
+        unmatched=claim.unmatched,
     )
 
 
@@ -226,6 +246,7 @@ def _email_forms(email: str) -> set[str]:
 _TIERS = (
     ("id", lambda s, toks, names: s.id in toks),
     ("id ignoring case", lambda s, toks, names: s.id.casefold() in {t.casefold() for t in toks}),
+    ("canvas_id", lambda s, toks, names: bool(s.canvas_id) and s.canvas_id in toks),
     ("sis_id", lambda s, toks, names: bool(s.sis_id) and s.sis_id in toks),
     ("login", lambda s, toks, names: bool(s.login) and s.login.casefold() in {t.casefold() for t in toks}),
     ("email", lambda s, toks, names: bool(_email_forms(s.email) & {t.casefold() for t in toks})),
@@ -257,7 +278,10 @@ def _assign_keys(groups: list[Group], roster: list[Student] | None) -> dict[int,
     stay unmatched, flagged: neither silently takes the row. Weak matches (case-folded id,
     name only) are flagged for the instructor."""
     out: dict[int, _Claim] = {}
-    used: set[str] = set()  # case-folded keys taken so far
+    # Case-folded keys taken so far. Every roster id is reserved, so a submission no one claimed
+    # can never take the key (and so the files) of a roster student who submitted nothing.
+    used: set[str] = {s.id.casefold() for s in roster or ()}
+    problems: dict[int, list[str]] = {id(g): [] for g in groups}  # why a group has no roster entry
     notes: dict[int, list[str]] = {id(g): [] for g in groups}
     flags: dict[int, list[str]] = {id(g): [] for g in groups}
     winners: dict[int, tuple[Student, str]] = {}
@@ -268,6 +292,7 @@ def _assign_keys(groups: list[Group], roster: list[Student] | None) -> dict[int,
             rank, student, problem = found[id(group)]
             if problem:
                 notes[id(group)].append(problem)
+                problems[id(group)].append(problem)
             if student is not None:
                 by_student.setdefault(student.id, []).append((rank, order, group))
         by_id = {s.id: s for s in roster}
@@ -282,6 +307,7 @@ def _assign_keys(groups: list[Group], roster: list[Student] | None) -> dict[int,
                             f"submissions ({labels}); none was given the row: check who is who")
                     notes[id(g)].append(text)
                     flags[id(g)].append(text)
+                    problems[id(g)].append(text)
                 best = []
             else:
                 winners[id(best[0][2])] = (by_id[sid], label)
@@ -291,13 +317,10 @@ def _assign_keys(groups: list[Group], roster: list[Student] | None) -> dict[int,
                 if len([c for c in claims if c[0] == rank]) > 1 and rank == claims[0][0]:
                     continue  # a tie, noted above
                 holder = printable(best[0][2].label) if best else "none"
-                notes[id(g)].append(
-                    f"{printable(g.label)} also matches roster student {sid} (by {_TIERS[rank][0]}), whose "
-                    f"submission is {holder} (matched by {label}); kept separately"
-                )
-        for group in groups:
-            if id(group) in winners:
-                used.add(winners[id(group)][0].id.casefold())
+                text = (f"{printable(g.label)} also matches roster student {sid} (by {_TIERS[rank][0]}), whose "
+                        f"submission is {holder} (matched by {label}); kept separately")
+                notes[id(g)].append(text)
+                problems[id(g)].append(text)
     for group in groups:
         if id(group) in winners:
             student, label = winners[id(group)]
@@ -314,9 +337,11 @@ def _assign_keys(groups: list[Group], roster: list[Student] | None) -> dict[int,
         while key.casefold() in used:
             key, n = f"{group.key}-{n}", n + 1
         used.add(key.casefold())
+        why = ""
         if roster is not None:
             notes[id(group)].append(f"{printable(group.label)} was not matched to the roster; kept under the key {key}")
-        out[id(group)] = _Claim(key, None, notes[id(group)], flags[id(group)], None)
+            why = "; ".join(problems[id(group)]) or f"{printable(group.label)} matches no student on the roster"
+        out[id(group)] = _Claim(key, None, notes[id(group)], flags[id(group)], None, why)
     return out
 
 
@@ -326,26 +351,31 @@ def _assign_keys(groups: list[Group], roster: list[Student] | None) -> dict[int,
 def match_files(paths: list[str], exercises: list[Exercise]) -> tuple[dict[str, str], list[str]]:
     """For each exercise, the one path (posix, in a student's tree) to grade, and notes where more
     than one could be it. Rules, first that finds anything wins; a tie is reported, never guessed:
-    `<category>/<slug>/<file>`, `<slug>/<file>`, `<slug>.py` / `*_<slug>.py` / `*-<slug>.py`, then a
-    file named `<file>` anywhere, if no other exercise of the set uses that name. A Jupyter
-    notebook stands for the script of the same stem (`model.ipynb` for `model.py`)."""
-    users: dict[str, int] = {}
+    `<category>/<slug>/<file>`, `<slug>/<file>`, the upload name `<slug>__<file>` anywhere (see
+    autograder.upload_name), `<slug>.py` / `*_<slug>.py` / `*-<slug>.py`, then a file named `<file>`
+    anywhere, if no other exercise of the set uses that name (else the student is told to rename
+    it). A Jupyter notebook stands for the script of the same stem (`model.ipynb` for `model.py`)."""
+    from ..autograder import upload_name
+
+    users: dict[str, list[Exercise]] = {}
     for ex in exercises:
-        users[ex.file.casefold()] = users.get(ex.file.casefold(), 0) + 1
+        users.setdefault(ex.file.casefold(), []).append(ex)
     split = [(p, [c.casefold() for c in p.split("/")]) for p in sorted(paths)]
     chosen: dict[str, str] = {}
     notes: list[str] = []
     for ex in exercises:
         cat, slug, file = ex.category.casefold(), ex.slug.casefold(), ex.file.casefold()
-        files = {file, file.rsplit(".", 1)[0] + ".ipynb"}
+        files = _with_notebook(file)
+        uploads = _with_notebook(upload_name(ex).casefold())
         own = {f"{slug}.py", f"{slug}.ipynb"}
         ends = tuple(f"{sep}{name}" for sep in "_-" for name in own)
         rules = [
             lambda c: c[-3:-1] == [cat, slug] and c[-1] in files,
             lambda c: c[-2:-1] == [slug] and c[-1] in files,
+            lambda c: c[-1] in uploads,
             lambda c: c[-1] in own or c[-1].endswith(ends),
         ]
-        if users[file] == 1:
+        if len(users[file]) == 1:
             rules.append(lambda c: c[-1] in files)
         for rule in rules:
             hits = [p for p, c in split if rule(c)]
@@ -354,8 +384,37 @@ def match_files(paths: list[str], exercises: list[Exercise]) -> tuple[dict[str, 
             elif hits:
                 notes.append(
                     f"{ex.id}: {len(hits)} files could be the one to grade ({', '.join(printable(h) for h in hits)}); "
-                    f"none was graded. Keep one, at {ex.category}/{ex.slug}/{ex.file}"
+                    f"none was graded. Keep one, at {ex.category}/{ex.slug}/{ex.file} or named {upload_name(ex)}"
                 )
             if hits:
                 break
+    notes += _shared_name_notes(split, exercises, users, chosen)
     return chosen, notes
+
+
+def _with_notebook(name: str) -> set[str]:
+    return {name, name.rsplit(".", 1)[0] + ".ipynb"}
+
+
+def _shared_name_notes(split, exercises, users, chosen) -> list[str]:
+    """A file whose name several exercises of the set use (a flat upload of `model.py` when two
+    exercises are written in model.py) cannot be given to any of them: say why, and what to name it."""
+    taken = set(chosen.values())
+    from ..autograder import upload_name
+
+    notes = []
+    for name, sharing in sorted(users.items()):
+        waiting = [ex for ex in sharing if ex.id not in chosen]
+        if len(sharing) < 2 or not waiting:
+            continue
+        names = _with_notebook(name)
+        loose = [p for p, c in split if c[-1] in names and p not in taken]
+        if not loose:
+            continue
+        renames = "; ".join(f"{upload_name(ex)} for {ex.id}" for ex in waiting)
+        notes.append(
+            f"{', '.join(printable(p) for p in loose)} was not graded: {len(sharing)} exercises of this set are "
+            f"written in {sharing[0].file}, so the name alone does not say which one it is. Rename it: {renames} "
+            f"(or put it in the exercise's folder, <category>/<slug>/{sharing[0].file})"
+        )
+    return notes

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +33,8 @@ from .progress_view import BatchProgress
 from .store import ResultStore, fingerprint
 
 WORK_DIR = ".bughunt"
+#: where the feedback of submissions that match no roster student goes (never the gradebook)
+UNMATCHED_DIR = "unmatched"
 #: how long past its own time limit a file may take (static checks, queueing) before the
 #: watchdog gives up on it; generous, so that a loaded machine never trips it
 WATCHDOG_GRACE = 300.0
@@ -58,7 +61,7 @@ class Task:
 
 @dataclass
 class BatchResult:
-    reports: list[StudentReport]
+    reports: list[StudentReport]  # roster students (every submission's, without a roster): the gradebook
     graded: int
     reused: int
     elapsed: float
@@ -68,6 +71,10 @@ class BatchResult:
     isolated: bool = True
     not_graded: int = 0  # files the grading machinery failed on: not stored, regraded on a rerun
     restarts: int = 0
+    #: submissions no roster entry claimed: graded (their feedback helps sort out who is who) but
+    #: never in the gradebook; with (submission key, why it matched no one)
+    unmatched: list[StudentReport] = field(default_factory=list)
+    unmatched_reasons: list[tuple[str, str]] = field(default_factory=list)
 
 
 # --- worker side -------------------------------------------------------------------------
@@ -117,17 +124,39 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def plan(bugset: BugSet, collected, roster: list[Student] | None) -> tuple[list[Student], dict[str, dict]]:
-    """Students in gradebook order, and for each the files found for each exercise."""
+    """Students in gradebook order, and for each the files found for each exercise. With a
+    roster, only its students: a submission no roster entry claimed is in `unmatched()`."""
     by_key = {s.key: s for s in collected.submissions}
-    students: list[Student] = list(roster) if roster else []
-    known = {s.id for s in students}
-    for sub in sorted(collected.submissions, key=lambda s: s.key):
-        if sub.key not in known:
-            students.append(sub.student or Student(id=sub.key))
-            known.add(sub.key)
+    if roster:
+        return list(roster), by_key
+    return sorted((sub.student or Student(id=sub.key) for sub in collected.submissions), key=lambda s: s.id), by_key
+
+
+def unmatched(collected, roster: list[Student] | None) -> list[Student]:
+    """Submissions no roster entry claimed, as students under their submission key."""
     if not roster:
-        students.sort(key=lambda s: s.id)
-    return students, by_key
+        return []
+    return [Student(id=sub.key) for sub in sorted(collected.submissions, key=lambda s: s.key) if sub.student is None]
+
+
+def _check_something_to_grade(source: Path, collected, roster: list[Student] | None) -> None:
+    """An empty export, or one whose submissions belong to no one on the roster, is a mistake
+    (the wrong file, the wrong course's roster): grading it would write a gradebook that gives
+    the whole class zero."""
+    from .ingest import SubmissionsError
+
+    subs = collected.submissions
+    if not subs:
+        first = collected.refused[0] if collected.refused else None
+        refused = f" ({len(collected.refused)} entries were refused, e.g. {first.entry} {first.reason})" if first else ""
+        raise SubmissionsError(f"{source.name} holds no student's submission{refused}; nothing was graded")
+    if roster and all(sub.student is None for sub in subs):
+        shown = ", ".join(sub.key for sub in subs[:3]) + (", ..." if len(subs) > 3 else "")
+        raise SubmissionsError(
+            f"none of the {len(subs)} submissions in {source.name} ({shown}) matches a student on the roster of "
+            f"{len(roster)}: is it the right roster? Its ids, SIS ids, logins, e-mails or names should name the "
+            "submissions; nothing was graded"
+        )
 
 
 def grade_class(
@@ -139,9 +168,14 @@ def grade_class(
     console: Console | None = None,
     write_outputs: bool = True,
     jail: bool | None = None,
+    single: str | None = None,
 ) -> BatchResult:
     """`jail`: None grades in a jail and raises JailRequired when there is none; False
-    grades without one (`--no-jail`), and every report then says so."""
+    grades without one (`--no-jail`), and every report then says so. `single`: SOURCE is one
+    student's submission, graded under that key (the Gradescope autograder).
+
+    Raises SubmissionsError, leaving no output behind, when there is nothing to grade: no
+    submission at all, or (with a roster) none that belongs to a roster student."""
     from ..sandbox import jail as jails
     from . import ingest
 
@@ -154,16 +188,24 @@ def grade_class(
     console = console or Console(stderr=True)
     out = Path(out)
     work = out / WORK_DIR
+    fresh = out if not out.exists() else work if not work.exists() else None
     work.mkdir(parents=True, exist_ok=True)
-    collected = ingest.collect(Path(source), work / "submissions", bugset.exercises, roster)
+    try:
+        collected = ingest.collect(Path(source), work / "submissions", bugset.exercises, roster, single=single)
+        _check_something_to_grade(Path(source), collected, roster)
+    except BaseException:
+        if fresh is not None:  # this run made it: leave nothing behind
+            shutil.rmtree(fresh, ignore_errors=True)
+        raise
     students, by_key = plan(bugset, collected, roster)
+    strays = unmatched(collected, roster)
     store = ResultStore(work / "results")
 
     tasks, reused = [], 0
     # Fingerprints are taken once, before any code runs: a file changed mid-batch cannot
     # make results already graded look stale (or missing) when the reports are assembled.
     fps: dict[tuple[str, str], str] = {}
-    for student in students:
+    for student in students + strays:
         sub = by_key.get(student.id)
         for ex in bugset.exercises:
             file = sub.files.get(ex.id) if sub else None
@@ -182,13 +224,20 @@ def grade_class(
     failed: dict[tuple[str, str], dict] = {}
     latencies, restarts = _run(tasks, bugset, store, jobs, console, total, reused, jail, failed)
 
-    reports = assemble(bugset, students, by_key, store, roster is not None, failed, fps)
+    # One pass over both, so a copy between a roster student and an unmatched submission is flagged.
+    everyone = assemble(bugset, students + strays, by_key, store, roster is not None, failed, fps)
+    reports, stray_reports = everyone[: len(students)], everyone[len(students):]
     if not jail:
-        for report in reports:
+        for report in everyone:
             report.notes.insert(0, NOT_ISOLATED_NOTE)
     result = BatchResult(
         reports, len(tasks), reused, time.monotonic() - started, latencies, collected.refused, out,
-        isolated=bool(jail), not_graded=len(failed), restarts=restarts,
+        isolated=bool(jail), not_graded=len(failed), restarts=restarts, unmatched=stray_reports,
+        unmatched_reasons=[
+            (r.student.id, f"{by_key[r.student.id].unmatched}; graded, but not in the gradebook "
+                           f"(feedback in {UNMATCHED_DIR}/{r.student.id}/)")
+            for r in stray_reports
+        ],
     )
     if write_outputs:
         write_all(bugset, result, out)
@@ -337,6 +386,7 @@ def assemble(
     failed: dict | None = None,
     fps: dict | None = None,
 ) -> list[StudentReport]:
+    from ..autograder import upload_name
     from .shared import copied_variants, copier_flag, donor_flag
 
     reports = []
@@ -354,7 +404,7 @@ def assemble(
             if record is None and file is not None:
                 record = (failed or {}).get((student.id, ex.id))
             if record is None:
-                expected = f"{ex.category}/{ex.slug}/{ex.file}"
+                expected = f"{ex.category}/{ex.slug}/{ex.file}, or a file named {upload_name(ex)}"
                 reason = (
                     f"no file for {ex.id} in the submission (expected {expected})"
                     if sub
@@ -401,8 +451,11 @@ def write_all(bugset: BugSet, result: BatchResult, out: Path) -> None:
     for report in result.reports:
         feedback.write_feedback(out / "feedback", bugset, report)
         gradescope.write_results(out / "gradescope" / report.student.id / "results.json", bugset, report)
+    # Submissions that belong to no roster student: their feedback, kept apart from the class's.
+    for report in result.unmatched:
+        feedback.write_feedback(out / UNMATCHED_DIR, bugset, report)
     refused = [(r.entry, r.reason) for r in result.refused]  # all of them: some belong to no student
-    s = summary.build_summary(bugset, result.reports, refused=refused)
+    s = summary.build_summary(bugset, result.reports, refused=refused, unmatched=result.unmatched_reasons)
     summary.write_summary(out, bugset, s)
 
 
