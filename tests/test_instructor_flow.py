@@ -95,18 +95,34 @@ def test_feedback_names_what_remains_wrong(graded):
         if kind == "hostile":
             assert "did not finish within 6 seconds" in md and "stopped the program itself" in md
             assert "not accepted: link.py is a symbolic link" in md
+            page = (tmp / "results" / "feedback" / sid / "feedback.html").read_text()
+            assert "not accepted: link.py is a symbolic link" in page
         assert "Traceback" not in md and "graders/" not in md
 
 
 def test_copied_answers_are_flagged_for_the_instructor_only(graded):
     tmp, kinds, output, _ = graded
     summary = (tmp / "results" / "summary.md").read_text()
-    for sid, kind in kinds.items():
+    attention = summary[: summary.index("## Exercises")]  # flags open the summary
+    students = sorted(kinds)
+    for i, (sid, kind) in enumerate(sorted(kinds.items())):
         md = (tmp / "results" / "feedback" / sid / "feedback.md").read_text()
-        assert "variant handed out to" not in md
+        assert "variant handed out to" not in md and "own variant" not in md
         if kind == "copied":
-            assert f"not the one handed to {sid}" in summary
-    assert summary.count("variant handed out to") == 2 * list(kinds.values()).count("copied")
+            donor = students[(i + 1) % len(students)]  # fake_submissions copies the next student
+            assert f"not the one handed to {sid}" in attention
+            assert f"{donor}'s own variant was handed in by {sid}" in attention  # both sides
+    copied = list(kinds.values()).count("copied")
+    assert summary.count("variant handed out to") == 2 * copied  # two exercises each
+    assert summary.count("own variant was handed in by") == 2 * copied
+
+
+def test_refused_entries_reach_the_summary(graded):
+    tmp, kinds, _, _ = graded
+    summary = (tmp / "results" / "summary.md").read_text()
+    for sid, kind in kinds.items():
+        if kind == "hostile":  # an absolute path belongs to no student's folder: listed here
+            assert f"/tmp/bughunt-absolute-{sid}.py" in summary and f"{sid}/link.py" in summary
 
 
 def test_hostile_entries_never_leave_the_output_folder(graded):
