@@ -41,13 +41,20 @@ def _bugset(spec: str, sets_file: Path | None) -> BugSet:
         raise click.UsageError(str(exc)) from None
 
 
+class BadInput(click.ClickException):
+    """Input that cannot be graded (a roster, a class export): one line, "Error: ...", exit 2
+    like a usage error, without the usage text, which would not help."""
+
+    exit_code = 2
+
+
 def _roster(path: Path | None):
     if path is None:
         return None
     try:
         return read_roster(path)
     except RosterError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise BadInput(str(exc)) from None
 
 
 @click.command("sets")
@@ -108,12 +115,36 @@ def assign(set_spec: str, out: Path, roster: Path | None, seed: int, sets_file: 
     is_flag=True,
     help="Grade even without a jail (bubblewrap); every report then says the grades were not isolated.",
 )
+@click.option(
+    "--gradescope-csv",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write the class's scores as a CSV for a Gradescope assignment's score upload (Name, SID, Email, Total Score).",
+)
+@click.option(
+    "--private",
+    is_flag=True,
+    help="Make every file written readable by you only (0600, folders 0700); by default they follow your umask.",
+)
 @_SETS_OPTION
 def grade_cmd(
-    submissions: Path, set_spec: str, out: Path, roster: Path | None, jobs: int | None, no_jail: bool, sets_file: Path | None
+    submissions: Path, set_spec: str, out: Path, roster: Path | None, jobs: int | None, no_jail: bool,
+    gradescope_csv: Path | None, private: bool, sets_file: Path | None,
 ) -> None:
     """Grade every student's submission (a folder per student, or an LMS zip) and write the gradebook,
-    feedback, Gradescope results.json files and a summary to --out. Rerun to resume after a stop."""
+    feedback, Gradescope results.json files and a summary to --out. Rerun to resume after a stop.
+
+    A roster may be a Canvas gradebook export; the gradebook then imports back into Canvas.
+    A submission that matches no roster student is graded (its feedback is in --out/unmatched)
+    but never enters the gradebook."""
+    from .batch.atomic import private_files
+
+    with private_files(private):
+        _grade(submissions, set_spec, out, roster, jobs, no_jail, gradescope_csv, sets_file)
+
+
+def _grade(submissions, set_spec, out, roster, jobs, no_jail, gradescope_csv, sets_file) -> None:
+    from .batch.gradescope import write_scores_csv
     from .batch.ingest import SubmissionsError
     from .batch.run import JailRequired, grade_class, latency_stats
     from .batch.summary import build_summary, render_summary
@@ -128,7 +159,7 @@ def grade_cmd(
     try:
         result = grade_class(bugset, submissions, out, students, jobs=jobs, console=err, jail=False if no_jail else None)
     except SubmissionsError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise BadInput(str(exc)) from None
     except JailRequired as exc:
         raise click.UsageError(
             f"no jail to grade other people's code in: {exc}. Install bubblewrap (Debian/Ubuntu: "
@@ -145,7 +176,11 @@ def grade_cmd(
         )
     for refusal in result.refused:
         err.print(f"refused {refusal.entry}: {refusal.reason}", markup=False)
-    render_summary(_console(), build_summary(bugset, result.reports))
+    for label, reason in result.unmatched_reasons:
+        err.print(f"not in the gradebook: submission {label}: {reason}", markup=False)
+    if gradescope_csv is not None:
+        write_scores_csv(gradescope_csv, result.reports)
+    render_summary(_console(), build_summary(bugset, result.reports, unmatched=result.unmatched_reasons))
     stats = latency_stats(result.latencies)
     rate = result.graded / result.elapsed if result.elapsed else 0.0
     click.echo(
@@ -153,6 +188,8 @@ def grade_cmd(
         f"in {result.elapsed:.1f} s: {rate:.2f}/s, median {stats['median']:.2f} s, p95 {stats['p95']:.2f} s each"
     )
     click.echo(f"gradebook: {out / 'gradebook.csv'}   feedback: {out / 'feedback'}   summary: {out / 'summary.md'}")
+    if gradescope_csv is not None:
+        click.echo(f"Gradescope scores: {gradescope_csv}")
 
 
 @click.group()

@@ -63,7 +63,7 @@ def _gradebook(tmp: Path) -> dict[str, list[str]]:
     with open(tmp / "results" / "gradebook.csv", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[1][0].strip() == "Points Possible" and rows[1][5:] == ["12", "10", "(read only)"]
-    return {row[1]: row for row in rows[2:]}
+    return {row[2]: row for row in rows[2:]}  # SIS User ID: the roster id; ID is left to Canvas
 
 
 def test_every_student_once_with_the_right_total(graded):

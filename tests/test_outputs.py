@@ -107,16 +107,19 @@ def test_gradebook_csv_follows_canvas_import_layout(tmp_path, bugset, reports):
         f"week3: {LEAK}", f"week3: {SIG}", "week3: Total",
     ]
     assert rows[1] == ["    Points Possible", "", "", "", "", "10", "5.5", "(read only)"]
-    assert [r[1] for r in rows[2:]] == ["s01", "s02", "s03", "s04"]
-    assert rows[2][:5] == [EVIL_NAME, "s01", "SIS1", "ada", "A"]
+    # ID is Canvas' numeric user id, which these students (no Canvas roster) do not have: empty,
+    # never the roster id. SIS User ID is the roster's, or its id when it has none.
+    assert [r[1] for r in rows[2:]] == ["", "", "", ""]
+    assert [r[2] for r in rows[2:]] == ["SIS1", "s02", "s03", "s04"]
+    assert rows[2][:5] == [EVIL_NAME, "", "SIS1", "ada", "A"]
     assert rows[2][5:] == ["10", "5.5", "15.5"]  # both pass
     assert rows[3][0] == '="=1+1"'  # the exporter's guard against formulas
     assert rows[3][6] == "0"  # missing scores 0
     assert rows[4][0] == "Bob, Jr."
     assert rows[4][5] == "0"  # a suppression earns nothing, even with partial scoring
     assert rows[5][5] == "0"  # error scores 0
-    for row in rows[2:]:
-        rep = _by_id(reports, row[1])
+    for row, sid in zip(rows[2:], ["s01", "s02", "s03", "s04"]):
+        rep = _by_id(reports, sid)
         expected = [r.points for r in rep.results]
         assert [float(x) for x in row[5:7]] == pytest.approx(expected)
         assert float(row[7]) == pytest.approx(sum(float(x) for x in row[5:7]))
@@ -172,7 +175,7 @@ def test_gradescope_results_match_the_spec_and_the_gradebook(tmp_path, bugset, r
         assert isinstance(test["output"], str) and test["output"]
         assert isinstance(test["number"], str) and isinstance(test["tags"], list)
     assert sum(t["score"] for t in data["tests"]) == pytest.approx(data["score"])
-    row = next(r for r in gradebook.gradebook_rows(bugset, reports)[2:] if r[1] == sid)
+    row = next(r for r in gradebook.gradebook_rows(bugset, reports)[2:] if r[:5] == gradebook.student_cells(rep.student))
     assert data["score"] == pytest.approx(float(row[-1]))
 
 

@@ -7,8 +7,13 @@ GradebookExporter (lib/gradebook_exporter.rb), which writes the CSV Canvas itsel
 - The header starts with the student columns Student, ID, SIS User ID, SIS Login ID,
   Section. The importer recognizes the header by "Student" then "ID", takes "SIS User ID"
   followed by "SIS Login ID" as SIS columns, and needs "Section" as the last student column.
-  It matches each row to a student by ID first, then SIS User ID, then SIS Login ID, then
-  name: ID holds the roster id, so a roster exported from Canvas matches exactly.
+  It matches each row to a student by ID first (as a number: Canvas' own user id), then SIS
+  User ID, then SIS Login ID, then name ("Last, First" or "First Last").
+- So ID holds Canvas' user id when the roster came from Canvas, and is otherwise empty: a
+  roster id there would be read as a number and could name another Canvas user. SIS User ID
+  and SIS Login ID are the roster's; a roster that is not Canvas' own is taken to hold SIS
+  user ids in its id column unless it has a sis_id column. A student read from a Canvas
+  export keeps exactly Canvas' three ids, so the file imports back into the same rows.
 - The second row starts with "    Points Possible" (the exporter's spelling; the importer
   looks for that text in the first cell). A number there sets the points possible of a new
   assignment.
@@ -33,7 +38,7 @@ from pathlib import Path
 from ..sets import BugSet
 from ..templates import num
 from . import atomic
-from .model import StudentReport
+from .model import Student, StudentReport
 
 STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "    Points Possible"
@@ -49,6 +54,12 @@ def _student_name(name: str) -> str:
     return f'="{name}"' if _STARTS_WITH_EQUAL.match(name) else name
 
 
+def student_cells(s: Student) -> list[str]:
+    """Student, ID, SIS User ID, SIS Login ID, Section for one roster student (see above)."""
+    sis = s.sis_id or ("" if s.canvas_id else s.id)
+    return [_student_name(s.name), s.canvas_id, sis, s.login, s.section]
+
+
 def gradebook_rows(bugset: BugSet, reports: list[StudentReport], assignment_name: str | None = None) -> list[list[str]]:
     """The CSV as rows of strings: header, Points Possible, then students sorted by id."""
     prefix = (assignment_name or bugset.name).strip() or bugset.name
@@ -62,8 +73,7 @@ def gradebook_rows(bugset: BugSet, reports: list[StudentReport], assignment_name
         awarded = {r.exercise: r.points for r in report.results}
         # Exercises a report lacks score 0, like missing ones; results outside the set are ignored.
         points = [round(awarded.get(i, 0.0), 2) for i in ids]
-        s = report.student
-        rows.append([_student_name(s.name), s.id, s.sis_id, s.login, s.section, *map(num, points), num(sum(points))])
+        rows.append([*student_cells(report.student), *map(num, points), num(sum(points))])
     return rows
 
 
@@ -77,4 +87,4 @@ def write_gradebook(path: Path, bugset: BugSet, reports: list[StudentReport], as
     atomic.write_text(Path(path), gradebook_csv(bugset, reports, assignment_name))
 
 
-__all__ = ["column_name", "gradebook_csv", "gradebook_rows", "write_gradebook", "POINTS_POSSIBLE", "READ_ONLY"]
+__all__ = ["column_name", "student_cells", "gradebook_csv", "gradebook_rows", "write_gradebook", "POINTS_POSSIBLE", "READ_ONLY"]

@@ -1,4 +1,4 @@
-"""Gradescope autograder results.json for one student.
+"""Gradescope: the autograder's results.json for one student, and the scores CSV for a class.
 
 Follows Gradescope's "Autograder Specifications" page
 (https://gradescope-autograders.readthedocs.io/en/latest/specs/, "Output format"): top-level `score`, `execution_time`
@@ -11,9 +11,18 @@ text, html, simple_format, md and ansi.
 One test per exercise: its score is the points awarded, exactly as in the gradebook, and its
 output is the same Markdown the student's feedback.md shows for that exercise. ERROR and
 MISSING exercises are "failed" tests; extra_data keeps bughunt's own status.
+
+A results.json is only read by Gradescope's own autograder run. A class graded with
+`bughunt grade` goes to Gradescope as a scores CSV instead (`--gradescope-csv`), for an
+assignment's "upload scores": one row per student with the columns Gradescope's roster and
+its own grade exports use, Name, SID and Email, which it matches students by, and the
+score in "Total Score". SID is the student's SIS id where the roster has one, else the
+roster id; Email is the roster's (for a Canvas roster, an e-mail login).
 """
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from ..sets import BugSet
@@ -86,4 +95,22 @@ def write_results(path: Path, bugset: BugSet, report: StudentReport, **options) 
     atomic.write_json(Path(path), results_json(bugset, report, **options))
 
 
-__all__ = ["VISIBILITY", "results_json", "write_results"]
+SCORE_COLUMNS = ("Name", "SID", "Email", "Total Score")
+
+
+def scores_rows(reports: list[StudentReport]) -> list[list[str]]:
+    """Header and one row per student (by id), for Gradescope's score upload."""
+    rows = [list(SCORE_COLUMNS)]
+    for report in sorted(reports, key=lambda r: r.student.id):
+        s = report.student
+        rows.append([s.name, s.sis_id or s.id, s.email, num(report.total)])
+    return rows
+
+
+def write_scores_csv(path: Path, reports: list[StudentReport]) -> None:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(scores_rows(reports))
+    atomic.write_text(Path(path), buf.getvalue())
+
+
+__all__ = ["SCORE_COLUMNS", "VISIBILITY", "results_json", "scores_rows", "write_results", "write_scores_csv"]
