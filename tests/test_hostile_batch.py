@@ -123,7 +123,7 @@ def _attacks(out: Path, tag: str) -> dict[str, str]:
 def _rows(out: Path) -> dict[str, list[str]]:
     with open(out / "gradebook.csv", newline="") as fh:
         rows = list(csv.reader(fh))
-    return {r[1]: r for r in rows[2:]}
+    return {r[2]: r for r in rows[2:]}  # SIS User ID: the roster id (ID is Canvas' own, empty here)
 
 
 def _digest(path: Path) -> str:

@@ -109,7 +109,7 @@ def test_kill_9_then_resume(tmp_path):
 
     with open(tmp_path / "out" / "gradebook.csv", newline="") as fh:
         rows = list(csv.reader(fh))
-    ids = [r[1] for r in rows[2:]] if rows[1][0].strip().lower().startswith("points possible") else [r[1] for r in rows[1:]]
+    ids = [r[2] for r in rows[2:]] if rows[1][0].strip().lower().startswith("points possible") else [r[2] for r in rows[1:]]
     assert sorted(ids) == STUDENTS, "every student exactly once"
     for p, text in final.items():
         record = json.loads(text)
