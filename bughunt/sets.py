@@ -107,43 +107,34 @@ class BugSet:
         return 0.0
 
     def to_toml(self) -> str:
-        """This set, frozen to explicit exercise ids, as a one-set TOML file."""
-        lines = [f"format_version = {FORMAT_VERSION}", "", f"[sets.{_key(self.name)}]", f"title = {toml_string(self.title)}"]
-        lines.append("exercises = [" + ", ".join(toml_string(e.exercise.id) for e in self.entries) + "]")
+        """This set, frozen to explicit exercise ids, as a one-set TOML file (read back by read_file)."""
+        import tomli_w
+
+        body: dict = {"title": self.title, "exercises": [e.exercise.id for e in self.entries]}
         if self.due is not None:
-            lines.append(f"due = {self.due.isoformat()}")
+            body["due"] = self.due
         if self.timeout is not None:
-            lines.append(f"timeout = {_num(self.timeout)}")
+            body["timeout"] = _num(self.timeout)
         if self.memory_mb is not None:
-            lines.append(f"memory_mb = {self.memory_mb}")
-        lines.append(f"scoring = {toml_string(self.scoring)}")
-        lines.append(f"[sets.{_key(self.name)}.points_for]")
-        lines += [f"{toml_string(e.exercise.id)} = {_num(e.points)}" for e in self.entries]
-        return "\n".join(lines) + "\n"
+            body["memory_mb"] = self.memory_mb
+        body["scoring"] = self.scoring
+        body["points_for"] = {e.exercise.id: _num(e.points) for e in self.entries}
+        return tomli_w.dumps({"format_version": FORMAT_VERSION, "sets": {self.name: body}})
 
 
 def toml_string(s: str) -> str:
-    """`s` as a TOML basic string."""
-    # TOML basic strings forbid raw control characters (a title may hold a newline).
-    out = []
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    """`s` as a TOML basic string, written by tomli-w (quotes, backslashes and control
+    characters escaped), for the few places that still write a TOML line by hand."""
+    import tomli_w
+
+    return tomli_w.dumps({"s": s})[len("s = "):].rstrip("\n")
 
 
-def _num(x: float) -> str:
-    # repr keeps every digit, so the frozen set awards exactly the points of the original.
+def _num(x: float) -> int | float:
+    # An integer stays one (points = 10, not 10.0); any other float keeps every digit (tomli-w
+    # writes its repr), so the frozen set awards exactly the points of the original.
     x = float(x)
-    return str(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
-
-
-def _key(s: str) -> str:
-    return s if re.match(r"^[A-Za-z0-9_-]+$", s) else toml_string(s)
+    return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
 def expand(exercises: list[Exercise], expression: str | list[str]) -> list[Exercise]:

@@ -209,6 +209,30 @@ def test_to_toml_round_trips(tmp_path, body):
     assert again.to_toml() == original.to_toml()
 
 
+def test_to_toml_is_written_by_tomli_w_in_a_fixed_key_order(tmp_path):
+    import tomllib
+
+    title = 'Week "3"\n\\ leaks\r\nand \x00 overflows \u00e9'
+    base = _one(tmp_path, '[sets.w]\nexercises = "sigmoid/overflow-basic + leakage/scaler-before-split"\n'
+                          'points = 2.5\nmemory_mb = 512\ntimeout = 7\n')
+    due = dt.datetime(2026, 12, 1, 23, 59, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    original = dataclasses.replace(base, title=title, due=due)
+    text = original.to_toml()
+    data = tomllib.loads(text)
+    body = data["sets"]["w"]
+    assert list(data) == ["format_version", "sets"]
+    assert list(body) == ["title", "exercises", "due", "timeout", "memory_mb", "scoring", "points_for"]
+    assert body["title"] == title and body["due"] == due and body["timeout"] == 7 and body["memory_mb"] == 512
+    assert body["points_for"] == {"sigmoid/overflow-basic": 2.5, "leakage/scaler-before-split": 2.5}
+    # The newlines of the title are escaped (it stays one line); two tables, the set and its points.
+    assert any(line.startswith('title = "Week \\"3\\"\\n\\\\ leaks\\r\\n') for line in text.splitlines())
+    assert text.count("\n[") == 2
+    path = tmp_path / "frozen.toml"
+    path.write_text(text, encoding="utf-8")
+    [again] = read_file(path, EXERCISES).values()
+    assert (again.title, again.due, again.entries) == (title, due, original.entries)
+
+
 def test_to_toml_freezes_ids_not_the_expression(tmp_path):
     s = _one(tmp_path, '[sets.w]\nexercises = "sigmoid"\n')
     text = s.to_toml()
