@@ -103,8 +103,10 @@ def read_roster(path: Path) -> list[Student]:
 
 
 def _is_canvas(header: list[str]) -> bool:
-    # Canvas' importer recognises its own files by these two first cells.
-    return len(header) >= 3 and [h.strip() for h in header[:2]] == ["Student", "ID"]
+    # Canvas' importer recognises its own files by these first cells; the second form is an
+    # export with "show first and last names" on.
+    cells = [h.strip() for h in header[:3]]
+    return cells[:2] == ["Student", "ID"] or cells == ["LastName", "FirstName", "ID"]
 
 
 def _plain_students(path: Path, rows: list[list[str]]) -> list[Student]:
@@ -132,10 +134,11 @@ def _canvas_students(path: Path, rows: list[list[str]]) -> list[Student]:
     row, Canvas' muted/manual-posting row and the Student View's "Test Student" are skipped."""
     header = [h.strip() for h in rows[0]]
     col = {name: header.index(name) for name in ("SIS User ID", "SIS Login ID", "Section") if name in header}
+    split_names = header[0] == "LastName"
 
     def records():
         for n, row in enumerate(rows[1:], start=2):
-            first = _cell(row, 0)
+            first = f"{_cell(row, 0)}, {_cell(row, 1)}".strip(", ") if split_names else _cell(row, 0)
             if "Points Possible" in first:
                 continue
             if all(re.fullmatch(r"\s*(Muted|Manual Posting.*)?\s*", c, re.I) for c in row):
@@ -144,7 +147,7 @@ def _canvas_students(path: Path, rows: list[list[str]]) -> list[Student]:
                 first = first[2:-1]
             values = {
                 "name": first,
-                "canvas_id": _cell(row, 1),
+                "canvas_id": _cell(row, 2 if split_names else 1),
                 "sis_id": _cell(row, col["SIS User ID"]) if "SIS User ID" in col else "",
                 "login": _cell(row, col["SIS Login ID"]) if "SIS Login ID" in col else "",
                 "section": _cell(row, col["Section"]) if "Section" in col else "",
