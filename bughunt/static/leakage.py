@@ -8,7 +8,7 @@ import libcst.matchers as m
 
 from dataclasses import dataclass
 
-from .base import Assessment, Finding, Source, StaticCheck
+from .base import Assessment, Finding, Source, StaticCheck, findall
 from .dataflow import ALL, EMPTY, FIT_METHODS, TARGET, TEST, TRAIN, Sink, _flat, _Split
 from .rowflow import UNSURE, RowFlow, proven_leak, run_rowflow, unsure
 
@@ -1036,7 +1036,7 @@ class ColumnTracker:
         return _UNK if self._mentions(e, env) else None
 
     def _mentions(self, node, env) -> bool:
-        return any(n.value in env and not isinstance(env[n.value], (_Fn, _Obj)) for n in m.findall(node, m.Name()))
+        return any(n.value in env and not isinstance(env[n.value], (_Fn, _Obj)) for n in findall(node, m.Name()))
 
     def _names_of(self, value, local):
         """Column ids selected by a const string or list of strings (DataFrame columns)."""
@@ -1260,9 +1260,9 @@ class ColumnTracker:
         pending, seen = [ctor], set()
         while pending:
             node = pending.pop()
-            if m.findall(node, m.Lambda()):
+            if findall(node, m.Lambda()):
                 followed = False
-            for c in m.findall(node, m.Call()):
+            for c in findall(node, m.Call()):
                 if isinstance(c.func, cst.Attribute) and c.func.attr.value in _FIT | {"set_params", "index"}:
                     continue
                 q = self.src.names(c.func)
@@ -1270,7 +1270,7 @@ class ColumnTracker:
                     called |= q
                 elif not q & {f"{p}{n}" for p in ("", "builtins.") for n in ("list", "range", "len", "dict", "tuple", "int", "float", "str")}:
                     followed = False
-            for n in m.findall(node, m.Name()):
+            for n in findall(node, m.Name()):
                 if n.value in self.builds and n.value not in seen:
                     seen.add(n.value)
                     pending.append(self.builds[n.value])

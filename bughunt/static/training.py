@@ -29,7 +29,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import QualifiedNameSource
 
-from .base import WRONG, Assessment, Finding, Source, StaticCheck
+from .base import WRONG, Assessment, Finding, Source, StaticCheck, findall
 
 PARAM, DATA, TARGET = "param", "data", "target"
 
@@ -81,9 +81,9 @@ def _nonlocal_names(fn) -> set[str]:
     if not isinstance(fn, cst.FunctionDef):
         return set()
     out = set()
-    for s in m.findall(fn.body, m.Nonlocal()):
+    for s in findall(fn.body, m.Nonlocal()):
         out |= {n.name.value for n in s.names}
-    for inner in m.findall(fn.body, m.FunctionDef() | m.Lambda()):
+    for inner in findall(fn.body, m.FunctionDef() | m.Lambda()):
         if inner is not fn:
             return {"*"}  # nested deeper: not followed
     return out
@@ -118,7 +118,7 @@ def _trained_attributes(cls: cst.ClassDef) -> set[str]:
         return t.attr.value if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self" else None
 
     out = set()
-    for node in m.findall(cls, m.AugAssign() | m.Assign()):
+    for node in findall(cls, m.AugAssign() | m.Assign()):
         if isinstance(node, cst.AugAssign):
             a = self_attr(node.target)
             if a and isinstance(node.operator, (cst.SubtractAssign, cst.AddAssign)) and not _is_literal(node.value):
@@ -126,7 +126,7 @@ def _trained_attributes(cls: cst.ClassDef) -> set[str]:
             continue
         if _is_extreme(node.value):
             continue
-        used = {x.attr.value for x in m.findall(node.value, m.Attribute()) if self_attr(x)}
+        used = {x.attr.value for x in findall(node.value, m.Attribute()) if self_attr(x)}
         for t in node.targets:
             targets = [e.value for e in t.target.elements] if isinstance(t.target, (cst.Tuple, cst.List)) else [t.target]
             out |= {self_attr(x) for x in targets if self_attr(x) in used}
@@ -288,10 +288,10 @@ def _loop_updated_names(fn: cst.CSTNode) -> set[str]:
     """Names a loop assigns from their own previous value, directly (`w = w - lr * dw`) or
     through one temporary of the same loop (`w_new = w - lr * dw; w = w_new`)."""
     found: set[str] = set()
-    for loop in m.findall(fn, m.For() | m.While()):
+    for loop in findall(fn, m.For() | m.While()):
         uses: dict[str, set[str]] = {}  # name -> names its assignments in this loop read
         copies: list[tuple[str, str]] = []  # (name, temporary) for `name = temporary`
-        for node in m.findall(loop.body, m.AugAssign() | m.Assign()):
+        for node in findall(loop.body, m.AugAssign() | m.Assign()):
             if isinstance(node, cst.AugAssign):
                 t = _target_name(node.target)
                 if t and isinstance(node.operator, (cst.SubtractAssign, cst.AddAssign)) and not _is_literal(node.value):
@@ -299,8 +299,8 @@ def _loop_updated_names(fn: cst.CSTNode) -> set[str]:
                 continue
             if _is_extreme(node.value):
                 continue
-            used = {n.value for n in m.findall(node.value, m.Name())}
-            used |= {_target_name(a) for a in m.findall(node.value, m.Attribute() | m.Subscript())} - {None}
+            used = {n.value for n in findall(node.value, m.Name())}
+            used |= {_target_name(a) for a in findall(node.value, m.Attribute() | m.Subscript())} - {None}
             for tgt in node.targets:
                 for name in _target_names(tgt.target):
                     uses.setdefault(name, set()).update(used)
@@ -447,11 +447,11 @@ class Interpreter:
         frame.outer_loop = caller.outer_loop + caller.loop
         frame.outer_warm = caller.outer_warm + caller.warmup
         stepped = set()
-        for node2 in m.findall(fn.body, m.AugAssign() | m.Assign()):
+        for node2 in findall(fn.body, m.AugAssign() | m.Assign()):
             if isinstance(node2, cst.AugAssign):
                 stepped |= set(_target_names(node2.target)) if not _is_literal(node2.value) else set()
             else:
-                used = {n.value for n in m.findall(node2.value, m.Name())}
+                used = {n.value for n in findall(node2.value, m.Name())}
                 stepped |= {n for t in node2.targets for n in _target_names(t.target) if n in used}
         frame.params |= (shared & stepped) | (shared & caller.params)
         for name in frame.params & shared:
@@ -723,7 +723,7 @@ class _Frame:
             elif v.step is not None:
                 self._record(node, obj.name(attr), v.step, v)
             elif not v.is_param and hasattr(node, "value") and any(
-                isinstance(a, cst.Attribute) and a.attr.value == attr for a in m.findall(node.value, m.Attribute())
+                isinstance(a, cst.Attribute) and a.attr.value == attr for a in findall(node.value, m.Attribute())
             ):
                 self._record(node, obj.name(attr), None if v.sign is None else 0, v)
         obj.attrs[attr] = self._as_param(v) if attr in obj.trained else v
@@ -787,7 +787,7 @@ class _Frame:
                 self._record(node, name, v.step, v)
             elif node is not None and v.items is None and self.loop > 0 and not v.is_param:
                 # assigned in the loop from something that is not "itself minus a step"
-                used = {n.value for n in m.findall(node.value, m.Name())} if hasattr(node, "value") else set()
+                used = {n.value for n in findall(node.value, m.Name())} if hasattr(node, "value") else set()
                 if name.split("[")[0].split(".")[0] in used:
                     self._record(node, name, None if v.sign is None else 0, v)
             v = self._as_param(v)
@@ -1695,7 +1695,7 @@ def train(X, y, lr, n_iter):
         line = src.line(fn)
         bias: set[str] = set()
         exact: set[str] = set()
-        for ret in m.findall(fn.body, m.Return()):
+        for ret in findall(fn.body, m.Return()):
             v = ret.value
             if isinstance(v, (cst.Tuple, cst.List)) and len(v.elements) > self.bias_position:
                 names = _unwrap_names(src, v.elements[self.bias_position].value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import libcst.matchers as m
 
-from ..base import Finding, Source, StaticCheck
+from ..base import Finding, Source, StaticCheck, findall
 from ..training import _target_name, _target_names, loop_updated_names
 
 
@@ -41,12 +41,12 @@ def _graded_functions(src: Source) -> list[cst.FunctionDef]:
         if isinstance(node, cst.FunctionDef):
             defs.setdefault(node.name.value, []).append(node)
         elif isinstance(node, cst.ClassDef):
-            defs.setdefault(node.name.value, []).extend(m.findall(node, m.FunctionDef()))
+            defs.setdefault(node.name.value, []).extend(findall(node, m.FunctionDef()))
     roots = [n for n in _ENTRY_POINTS if n in defs]
     if not roots:
         out = []
         for node in src.graded_nodes():
-            out += [f for f in m.findall(node, m.FunctionDef())]
+            out += [f for f in findall(node, m.FunctionDef())]
         return out
     seen, todo, out = set(), list(roots), []
     while todo:
@@ -55,9 +55,9 @@ def _graded_functions(src: Source) -> list[cst.FunctionDef]:
             continue
         seen.add(name)
         for fn in defs[name]:
-            out += [f for f in m.findall(fn, m.FunctionDef())]
-            todo += [n.value for n in m.findall(fn, m.Name()) if n.value in defs and n.value not in seen]
-            todo += [a.attr.value for a in m.findall(fn, m.Attribute()) if a.attr.value in defs]
+            out += [f for f in findall(fn, m.FunctionDef())]
+            todo += [n.value for n in findall(fn, m.Name()) if n.value in defs and n.value not in seen]
+            todo += [a.attr.value for a in findall(fn, m.Attribute()) if a.attr.value in defs]
     unique = {id(f): f for f in out}
     return list(unique.values())
 
@@ -100,8 +100,8 @@ def _leading_factors(e) -> list:
 def _update_steps(fn: cst.FunctionDef):
     """(node, subtracted?, step expression) for every parameter update inside a loop of fn."""
     params = loop_updated_names(fn)
-    for loop in m.findall(fn, m.For() | m.While()):
-        for node in m.findall(loop.body, m.AugAssign() | m.Assign()):
+    for loop in findall(fn, m.For() | m.While()):
+        for node in findall(loop.body, m.AugAssign() | m.Assign()):
             if isinstance(node, cst.AugAssign):
                 if _target_name(node.target) in params and isinstance(node.operator, (cst.SubtractAssign, cst.AddAssign)):
                     yield node, isinstance(node.operator, cst.SubtractAssign), node.value
@@ -204,7 +204,7 @@ def train(X, y, lr=0.1, n_iter=100):
             # learning-rate names: step factors that are arguments or set from a number somewhere, never
             # gradients such as `db = -np.mean(err)`
             rates = {p.name.value for p in args}
-            for node in m.findall(fn.body, m.Assign()):
+            for node in findall(fn.body, m.Assign()):
                 if _number(node.value) is not None:
                     rates |= {n for t in node.targets for n in _target_names(t.target)}
             step_names = set()
@@ -219,7 +219,7 @@ def train(X, y, lr=0.1, n_iter=100):
                     v = _number(p.default)
                     if v is not None and v <= 0:
                         out.append(Finding(src.line(p), msg))
-            for node in m.findall(fn.body, m.Assign() | m.AugAssign()):
+            for node in findall(fn.body, m.Assign() | m.AugAssign()):
                 names = _target_names(node.target) if isinstance(node, cst.AugAssign) else [
                     n for t in node.targets for n in _target_names(t.target)
                 ]
@@ -336,9 +336,9 @@ def train(X, y, lr=0.1, n_iter=100):
     def _control_names(fn: cst.FunctionDef) -> set[str]:
         """Loop counters and the function's own arguments (`it >= n_iter`, `epoch == max_epochs`)."""
         names = {p.name.value for p in [*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params]}
-        for loop in m.findall(fn, m.For()):
+        for loop in findall(fn, m.For()):
             names |= set(_target_names(loop.target))
-        for node in m.findall(fn, m.AugAssign()):
+        for node in findall(fn, m.AugAssign()):
             if _number(node.value) is not None:
                 names |= set(_target_names(node.target))
         return names
@@ -350,10 +350,10 @@ def train(X, y, lr=0.1, n_iter=100):
         return isinstance(e, cst.Name) and e.value in control
 
     def _suspicious(self, src: Source, test, control: set[str] = frozenset()) -> bool:
-        for c in m.findall(test, m.Call()):
+        for c in findall(test, m.Call()):
             if src.names(c.func) & (_DIVERGENCE_CALLS - {"numpy.any", "numpy.all"}):
                 return True
-        for comp in m.findall(test, m.Comparison()):
+        for comp in findall(test, m.Comparison()):
             left = comp.left
             for t in comp.comparisons:
                 right = t.comparator
@@ -375,9 +375,9 @@ def train(X, y, lr=0.1, n_iter=100):
         for fn in _graded_functions(src):
             if not loop_updated_names(fn):
                 continue
-            for loop in m.findall(fn, m.For() | m.While()):
-                for node in m.findall(loop.body, m.If()):
-                    exits = m.findall(node.body, m.Break() | m.Return())
+            for loop in findall(fn, m.For() | m.While()):
+                for node in findall(loop.body, m.If()):
+                    exits = findall(node.body, m.Break() | m.Return())
                     if exits and self._suspicious(src, node.test, self._control_names(fn)):
                         out.append(
                             Finding(
@@ -460,13 +460,13 @@ def train(X, y, lr=0.1, n_iter=100):
             params = {p.split("[")[0].split(".")[0] for p in loop_updated_names(fn)}
             if not params:
                 continue
-            for call in m.findall(fn.body, m.Call()):
+            for call in findall(fn.body, m.Call()):
                 if not self._is_clip(src, call):
                     continue
                 args = [a.value for a in call.args]
                 if isinstance(call.func, cst.Attribute) and not src.names(call.func):
                     args.append(call.func.value)
-                used = {n.value for a in args for n in m.findall(a, m.Name())}
+                used = {n.value for a in args for n in findall(a, m.Name())}
                 direct = {a.value for a in args if isinstance(a, cst.Name)}
                 parent = src.parents.get(call)
                 assigned = set()
@@ -527,7 +527,7 @@ def train(X, y, lr=0.1, n_iter=100):
         out, seen = [], set()
         top = [n for n in src.graded_nodes() if not isinstance(n, (cst.FunctionDef, cst.ClassDef))]
         for node in top + _graded_functions(src):
-            for ref in m.findall(node, m.Call()):
+            for ref in findall(node, m.Call()):
                 target = ref.func if isinstance(ref, cst.Call) else None
                 if target is None:
                     continue
@@ -629,16 +629,16 @@ def train(X, y, lr=0.1, n_iter=100):
         for fn in _graded_functions(src):
             params = loop_updated_names(fn)
             returned_params = set()
-            for ret in m.findall(fn.body, m.Return()):
+            for ret in findall(fn.body, m.Return()):
                 if isinstance(ret.value, (cst.Tuple, cst.List)):
                     elements = ret.value.elements[:-1] if len(ret.value.elements) > 2 else ret.value.elements
                     returned_params |= {n for el in elements for n in _target_names(el.value)}
             watched = returned_params  # what the function hands back as learned, not its running totals
             if not params:
                 continue
-            loops = list(m.findall(fn.body, m.For() | m.While()))
+            loops = list(findall(fn.body, m.For() | m.While()))
             first_loop_line = min((src.line(l) for l in loops), default=0)
-            for node in m.findall(fn.body, m.Assign() | m.AugAssign()):
+            for node in findall(fn.body, m.Assign() | m.AugAssign()):
                 if src.line(node) <= first_loop_line:
                     continue
                 if isinstance(node, cst.AugAssign):
@@ -655,7 +655,7 @@ def train(X, y, lr=0.1, n_iter=100):
                                 out.append(Finding(src.line(node), msg))
                     elif _target_name(t.target) in watched and _literal(src, node.value):
                         out.append(Finding(src.line(node), msg))
-            for ret in m.findall(fn.body, m.Return()):
+            for ret in findall(fn.body, m.Return()):
                 if isinstance(ret.value, (cst.Tuple, cst.List)) and src.line(ret) > first_loop_line:
                     for el in ret.value.elements[:-1] if len(ret.value.elements) > 2 else ret.value.elements:
                         if _literal(src, el.value):
