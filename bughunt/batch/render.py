@@ -27,9 +27,10 @@ from ..templates import render
 
 STATUS_CLASSES = {"PASS": "pass", "FAIL": "fail", "ERROR": "error", "MISSING": "missing"}
 CHART_INFO = "chart"
-# A run of non-space characters with a hyphen or slash (ids, paths, "held-out"): kept on one
-# line. Longer runs are left breakable, or they would push a phone's page sideways.
-_UNBROKEN = re.compile(r"[^\s/]*[-/][^\s]*")
+# A run of non-space characters with a hyphen or slash: an id, a path, "held-out". Each part
+# between slashes that has a hyphen is kept on one line (a break is allowed after a slash);
+# a part longer than this is left breakable, or it would push a phone's page sideways.
+_UNBROKEN = re.compile(r"[^\s/-]*[-/]\S*")
 _MAX_UNBROKEN = 40
 
 
@@ -37,13 +38,11 @@ def _keep_whole(text: str) -> str:
     """Escaped HTML for `text`; id-like words in nowrap spans, with a break allowed after '/'."""
     out, pos = [], 0
     for m in _UNBROKEN.finditer(text):
-        word = m.group(0)
         out.append(escapeHtml(text[pos : m.start()]))
-        if len(word) > _MAX_UNBROKEN:
-            out.append(escapeHtml(word))
-        else:
-            parts = [f'<span class="nb">{escapeHtml(p)}</span>' if "-" in p else escapeHtml(p) for p in word.split("/")]
-            out.append("/<wbr>".join(parts))
+        parts = m.group(0).split("/")
+        out.append("/<wbr>".join(
+            f'<span class="nb">{escapeHtml(p)}</span>' if "-" in p and len(p) <= _MAX_UNBROKEN else escapeHtml(p) for p in parts
+        ))
         pos = m.end()
     out.append(escapeHtml(text[pos:]))
     return "".join(out)
