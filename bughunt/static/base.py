@@ -10,8 +10,7 @@ from typing import ClassVar
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata.base_provider import LazyValue
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
 
 
 class SourceError(Exception):
@@ -93,21 +92,24 @@ class Source:
 
     @cached_property
     def _metadata(self):
-        # One batched traversal computes all three: resolved one by one, each provider
-        # walked (and rebuilt) the whole tree again, about a fifth of the analysis time.
-        return self.wrapper.resolve_many([PositionProvider, ScopeProvider, QualifiedNameProvider])
+        # One batched traversal computes both: resolved one by one, each provider walked
+        # (and rebuilt) the whole tree again.
+        return self.wrapper.resolve_many([PositionProvider, ScopeProvider])
 
     @cached_property
     def positions(self):
         return self._metadata[PositionProvider]
 
     @cached_property
-    def qualnames(self):
-        return self._metadata[QualifiedNameProvider]
-
-    @cached_property
     def scopes(self):
         return self._metadata[ScopeProvider]
+
+    def qualified_names(self, node: cst.CSTNode) -> set[QualifiedName]:
+        """What libcst's QualifiedNameProvider gives for `node`, asked of the node's scope
+        directly: that provider only stores `scope.get_qualified_names_for(node)` for every
+        node, at the price of one more full traversal of the tree."""
+        scope = self.scopes.get(node)
+        return set(scope.get_qualified_names_for(node)) if scope is not None else set()
 
     @property
     def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
@@ -129,10 +131,7 @@ class Source:
             base = base.value
         if base is not node and not isinstance(base, cst.Name):
             return set()
-        value = self.qualnames.get(node, ())
-        if isinstance(value, LazyValue):
-            value = value()
-        return {q.name for q in value}
+        return {q.name for q in self.qualified_names(node)}
 
     def calls_to(self, node: cst.CSTNode, *qualified: str) -> bool:
         return bool(self.names(node) & set(qualified))

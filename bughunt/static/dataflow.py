@@ -2,7 +2,7 @@
 split, the test split, or the label.
 
 The interpreter walks a function body in execution order, keeping a label set per local
-name. Calls are resolved with QualifiedNameProvider, so aliases (`import numpy as np`,
+name. Calls are resolved through libcst scopes (qualified names), so aliases (`import numpy as np`,
 `from sklearn.model_selection import train_test_split as tts`) and renamed variables
 change nothing. Module-level helper functions are followed with the labels of their
 arguments. "Sinks" (fitting, resampling, column statistics) report what rows they saw.

@@ -17,7 +17,7 @@ execution order, tracking what each value is:
 
 *Proven wrong*: scrambled rows reach a model's `fit` or the returned value. Shuffling only
 the training rows after a time cut is fine. *Cannot tell*: an unknown value reached those
-places; the runtime probes decide. Calls are resolved with QualifiedNameProvider, so
+places; the runtime probes decide. Calls are resolved through libcst scopes (qualified names), so
 aliases and renamed variables change nothing.
 """
 from __future__ import annotations

@@ -375,10 +375,7 @@ def _dotted(node) -> bool:
 
 def _imported(src: Source, node) -> bool:
     """The callee is a library function or a builtin, not something defined in the file."""
-    value = src.qualnames.get(node, ())
-    if hasattr(value, "__call__") and not isinstance(value, (set, frozenset, tuple, list)):
-        value = value()
-    return any(q.source in (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN) for q in value)
+    return any(q.source in (QualifiedNameSource.IMPORT, QualifiedNameSource.BUILTIN) for q in src.qualified_names(node))
 
 
 class Interpreter:
