@@ -146,8 +146,8 @@ def test_feedback_opens_with_an_overview_table():
     md_text, page = feedback.render_feedback(bugset, fail_report(bugset))
     table = md_text.index("| # | Exercise | Result |")
     assert table < md_text.index("## 1.")
-    assert f"| 1 | `{LEAK}` | **FAIL** 0 / 10 |" in md_text
-    assert f"| 3 | `{SHAPE}` | **MISSING** 0 / 4 |" in md_text
+    assert f"| 1 | `{LEAK}` | **FAIL** 0\u00a0/\u00a010 |" in md_text
+    assert f"| 3 | `{SHAPE}` | **MISSING** 0\u00a0/\u00a04 |" in md_text
     assert page.index("<table>") < page.index("<h2>")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
 
@@ -307,6 +307,7 @@ def test_ids_are_kept_whole_and_break_only_after_a_slash():
     html = render.markdown_html("see `shape_mismatch/transposed-output-weights/network.py` and held-out rows\n")
     assert '<code>shape_mismatch/<wbr><span class="nb">transposed-output-weights</span>/<wbr>network.py</code>' in html
     assert '<span class="nb">held-out</span>' in html
+    assert "<wbr>" not in render.markdown_html("**PASS** 12\u00a0/\u00a012\n")  # points stay together
 
 
 def test_only_data_urls_and_the_svg_namespace_appear():

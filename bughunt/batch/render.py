@@ -27,21 +27,25 @@ from ..templates import render
 
 STATUS_CLASSES = {"PASS": "pass", "FAIL": "fail", "ERROR": "error", "MISSING": "missing"}
 CHART_INFO = "chart"
-# A run of non-space characters with a hyphen or slash: an id, a path, "held-out". Each part
-# between slashes that has a hyphen is kept on one line (a break is allowed after a slash);
-# a part longer than this is left breakable, or it would push a phone's page sideways.
-_UNBROKEN = re.compile(r"[^\s/-]*[-/]\S*")
+# A word (a run of non-space characters) with a hyphen or slash: an id, a path, "held-out".
+# Each part between slashes that has a hyphen is kept on one line, and a break is allowed
+# after each slash; a part longer than _MAX_UNBROKEN is left breakable, or it would push a
+# phone's page sideways. A lone "/" or "-" (as in "12 / 12") is left alone.
+_WORD = re.compile(r"\S+")
 _MAX_UNBROKEN = 40
 
 
 def _keep_whole(text: str) -> str:
     """Escaped HTML for `text`; id-like words in nowrap spans, with a break allowed after '/'."""
     out, pos = [], 0
-    for m in _UNBROKEN.finditer(text):
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        if not ("-" in word or "/" in word) or not word.strip("/-"):
+            continue
         out.append(escapeHtml(text[pos : m.start()]))
-        parts = m.group(0).split("/")
         out.append("/<wbr>".join(
-            f'<span class="nb">{escapeHtml(p)}</span>' if "-" in p and len(p) <= _MAX_UNBROKEN else escapeHtml(p) for p in parts
+            f'<span class="nb">{escapeHtml(p)}</span>' if "-" in p and len(p) <= _MAX_UNBROKEN else escapeHtml(p)
+            for p in word.split("/")
         ))
         pos = m.end()
     out.append(escapeHtml(text[pos:]))
