@@ -66,11 +66,41 @@ def test_setup_pins_the_versions_bughunt_was_tested_with(autograder):
 
     _, zpath = autograder
     with zipfile.ZipFile(zpath) as zf:
-        pins = dict(line.split("==") for line in zf.read(f"{PROJECT_DIR}/requirements.txt").decode().split())
+        text = zf.read(f"{PROJECT_DIR}/requirements.txt").decode()
+        pins = dict(line.split("==") for line in text.splitlines() if line and not line.startswith("#"))
         setup = zf.read("setup.sh").decode()
     for name in ("numpy", "scikit-learn", "scipy", "libcst"):
         assert pins[name] == metadata.version(name)
-    assert "requirements.txt" in setup
+    # Their own dependencies too (scikit-learn's joblib and threadpoolctl), so pip picks nothing.
+    for name in ("joblib", "threadpoolctl", "markupsafe"):
+        assert pins[name] == metadata.version(name)
+    assert "pip install -r ./bughunt-project/requirements.txt" in setup
+
+
+def _setup_check(setup: str) -> str:
+    """The version check setup.sh runs after pip (the Python between the heredoc markers)."""
+    return setup.split("<<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+
+
+def test_setup_stops_when_an_installed_version_differs_from_its_pin(autograder, tmp_path):
+    _, zpath = autograder
+    with zipfile.ZipFile(zpath) as zf:
+        setup = zf.read("setup.sh").decode()
+        pins = zf.read(f"{PROJECT_DIR}/requirements.txt").decode()
+    check = _setup_check(setup)
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_text(pins)
+    bad.write_text(pins.replace(f"numpy=={__import__('numpy').__version__}", "numpy==0.0.1"))
+    assert subprocess.run([sys.executable, "-", str(good)], input=check, text=True).returncode == 0
+    proc = subprocess.run([sys.executable, "-", str(bad)], input=check, text=True, capture_output=True)
+    assert proc.returncode != 0 and "numpy" in proc.stderr and "pinned 0.0.1" in proc.stderr
+
+
+def test_the_zip_and_its_secret_are_owner_only(autograder):
+    _, zpath = autograder
+    assert stat.S_IMODE(zpath.stat().st_mode) == 0o600
+    with zipfile.ZipFile(zpath) as zf:
+        assert (zf.getinfo("grading-secret.txt").external_attr >> 16) & 0o777 == 0o600
 
 
 def test_export_is_reproducible_for_the_same_secret(bugset, tmp_path):
@@ -134,3 +164,74 @@ def test_run_autograder_reports_a_missing_file(autograder):
     data = _run(tree, {"notes.txt": "I ran out of time"})
     assert data["score"] == 0 and len(data["tests"]) == 2
     assert all(t["status"] == "failed" and "no file" in t["output"] for t in data["tests"])
+
+
+def _fixed(ex) -> str:
+    return load_grader(ex.grader_path).reference_example().apply(ex.path.read_text())
+
+
+def test_run_autograder_grades_a_flat_upload_by_its_upload_names(autograder, bugset):
+    from bughunt.autograder import upload_name
+
+    tree, _ = autograder
+    sig, bce = bugset.exercises
+    assert sig.file == bce.file == "model.py"  # the case a flat upload cannot carry by plain names
+    data = _run(tree, {upload_name(sig): _fixed(sig), upload_name(bce): _fixed(bce)})
+    assert [t["status"] for t in data["tests"]] == ["passed", "passed"] and data["score"] == 20
+
+
+def test_run_autograder_keeps_an_upload_with_its_own_folders_as_one_student(autograder, bugset):
+    tree, _ = autograder
+    sig, bce = bugset.exercises
+    data = _run(tree, {
+        f"my-work/{sig.category}/{sig.slug}/{sig.file}": _fixed(sig),
+        f"other/bce-logistic__model.py": _fixed(bce),
+        "other/notes.txt": "two top folders: still one student",
+    })
+    assert [t["status"] for t in data["tests"]] == ["passed", "passed"]
+
+
+def test_a_plain_shared_file_name_tells_the_student_what_to_name_it(autograder, bugset):
+    tree, _ = autograder
+    sig, bce = bugset.exercises
+    data = _run(tree, {"model.py": _fixed(sig)})
+    assert data["score"] == 0 and all(t["status"] == "failed" for t in data["tests"])
+    assert "model.py was not graded: 2 exercises of this set are written in model.py" in data["output"]
+    assert "overflow-basic\\_\\_model.py" in data["output"] or "overflow-basic__model.py" in data["output"]
+    for test, ex in zip(data["tests"], (sig, bce)):
+        assert f"{ex.slug}\\_\\_model.py" in test["output"] or f"{ex.slug}__model.py" in test["output"]
+
+
+def _probe(paths: list[str]) -> str:
+    """Code run at import: raise LEAKED with the first of `paths` it can read."""
+    return (
+        "import os as _os\n"
+        f"for _p in {tuple(paths)!r}:\n"
+        "    try:\n"
+        "        _leak = open(_p).read()\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    raise RuntimeError('LEAKED ' + _p + ' ' + _leak[:80])\n"
+    )
+
+
+def test_a_jailed_submission_cannot_read_the_grading_secret(autograder, bugset):
+    from bughunt.sandbox import jail
+
+    if not jail.available():
+        pytest.skip("no jail here: the autograder refuses to grade without one")
+    tree, _ = autograder
+    secret_file = tree / "source" / "grading-secret.txt"
+    secret = secret_file.read_text().strip()
+    sig, _ = bugset.exercises
+    where = f"{sig.category}/{sig.slug}/{sig.file}"
+    # The probe works: a file the jail does show (the standard library's os.py) is read and reported.
+    data = _run(tree, {where: _probe([os.__file__]) + _fixed(sig)})
+    assert data["tests"][0]["extra_data"]["status"] == "error" and "LEAKED" in json.dumps(data)
+    # The secret, where Gradescope keeps it and beside the set the autograder reads: not there.
+    candidates = [str(secret_file), "/autograder/source/grading-secret.txt", str(tree / "source" / "set.toml")]
+    data = _run(tree, {where: _probe(candidates) + _fixed(sig)})
+    text = json.dumps(data)
+    assert "LEAKED" not in text and secret not in text
+    # It ran to the end (it only fails the static rule against `import os`).
+    assert data["tests"][0]["extra_data"]["status"] == "fail" and "Runs on the hidden data" in data["tests"][0]["output"]
