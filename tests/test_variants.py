@@ -153,14 +153,14 @@ def test_variants_are_deterministic_distinct_and_keep_the_interface(ex_id):
 
 
 def test_a_fix_that_uses_a_chosen_name_gets_another():
-    from bughunt.variants import _transform
+    from bughunt.variants import prepare
 
     ex = exercise("gradient_sign/linreg-batch")
     shipped = ex.path.read_text(encoding="utf-8")
     broken = make_variant(ex, shipped, KEYS[0])
     taken = broken.renames["residual"]
     fix = shipped.replace("    n = len(y)\n", f"    n = len(y)\n    {taken} = 0\n")
-    b, f = _transform(ex, [shipped, fix], KEYS[0])
+    b, f = prepare(ex, [shipped, fix]).variants(KEYS[0])
     assert b == broken
     assert f.renames["residual"] != taken and f.renames[taken] != taken
     assert {k: v for k, v in f.renames.items() if k not in ("residual", taken)} == {

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ..manifest import Exercise
-from . import constants, rename, reorder
+from . import constants, rename, reorder, syntax
 from .choice import Chooser
+from .layout import Draft, Layout
 from .protect import graded_functions, protected_names
 from .syntax import identifiers
 
@@ -78,29 +79,40 @@ def _settings(exercise: Exercise) -> tuple[frozenset[str], frozenset[str]]:
 
 def prepare(exercise: Exercise, texts: list[str]) -> "Prepared":
     """Everything about `texts` that no key changes (the parse, scopes and renamable
-    bindings, the names the grader reaches), worked out once; `Prepared.variants(key)` then
-    does only the per-key work. `texts` must correspond: the shipped file first, then its fix."""
+    bindings, positions, the names the grader reaches, the literals the constants pass may
+    change), worked out once; `Prepared.variants(key)` then only decides and splices.
+    `texts` must correspond: the shipped file first, then its fix."""
     protected = protected_names(exercise)
     allowed, frozen = _settings(exercise)
-    try:
-        analyses = [rename.analyse(t, protected) for t in texts]
-    except cst.ParserSyntaxError as exc:
-        raise VariantError(f"{exercise.id}: cannot make a variant of text that does not parse (line {exc.raw_line})") from None
-    first_graded = graded_functions(analyses[0].module, protected)
-    ids = [identifiers(a.module) for a in analyses]
-    graded = [first_graded] + [first_graded | graded_functions(a.module, protected) for a in analyses[1:]]
-    return Prepared(exercise, protected, allowed, frozen, analyses, ids, graded)
+    memo: dict = {}
+    with syntax.memo(memo):
+        try:
+            analyses = [rename.analyse(t, protected) for t in texts]
+        except cst.ParserSyntaxError as exc:
+            raise VariantError(f"{exercise.id}: cannot make a variant of text that does not parse (line {exc.raw_line})") from None
+        first_graded = graded_functions(analyses[0].module, protected)
+        graded = [first_graded] + [first_graded | graded_functions(a.module, protected) for a in analyses[1:]]
+        texts_ = [
+            _Text(a, Layout(a.module), identifiers(a.module), constants.sites(a.module, g, allowed, frozen))
+            for a, g in zip(analyses, graded)
+        ]
+    return Prepared(exercise, protected, texts_, memo)
+
+
+@dataclass(frozen=True)
+class _Text:
+    analysis: rename.Analysis  # its module is the tree every key's decisions are made on
+    layout: Layout
+    ids: set  # every identifier in the text
+    sites: list  # the literals the constants pass may change
 
 
 @dataclass(frozen=True)
 class Prepared:
     exercise: Exercise
     protected: frozenset
-    allowed: frozenset
-    frozen: frozenset
-    analyses: list  # rename.Analysis per text; their modules are never changed, only rebuilt from
-    ids: list  # every identifier of each text
-    graded: list  # per text: the module-level functions the grader can run
+    texts: list
+    memo: dict = field(repr=False)  # syntax.find's answers on these trees, shared by every key
 
     def variants(self, key: str) -> list[Variant]:
         """Transform the texts for `key`: the first (the shipped file) exactly as make_variant
@@ -108,28 +120,28 @@ class Prepared:
         per-item ordering decisions. A name the fix adds gets its own fresh name; a new name
         that the fix happens to use already is chosen again for the fix alone."""
         chooser = Chooser(key)
-        first = self.analyses[0]
-        first_ids = self.ids[0]
-        mapping = rename.plan(first.names, first_ids | self.protected, chooser)
+        first = self.texts[0]
+        mapping = rename.plan(first.analysis.names, first.ids | self.protected, chooser)
         plans = [mapping]
-        for analysis, ids in zip(self.analyses[1:], self.ids[1:]):
-            keep = {old: new for old, new in mapping.items() if new not in ids}
-            extra = rename.plan(analysis.names - keep.keys(), ids | first_ids | self.protected | set(keep.values()), chooser)
-            plans.append({**keep, **extra})
-        return [self._one(analysis, plan, graded, chooser, key)
-                for analysis, plan, graded in zip(self.analyses, plans, self.graded)]
+        for text in self.texts[1:]:
+            keep = {old: new for old, new in mapping.items() if new not in text.ids}
+            taken = text.ids | first.ids | self.protected | set(keep.values())
+            plans.append({**keep, **rename.plan(text.analysis.names - keep.keys(), taken, chooser)})
+        with syntax.memo(self.memo):
+            return [self._one(text, plan, chooser, key) for text, plan in zip(self.texts, plans)]
 
-    def _one(self, analysis, mapping: dict, graded: set, chooser: Chooser, key: str) -> Variant:
+    def _one(self, source: _Text, mapping: dict, chooser: Chooser, key: str) -> Variant:
         ex = self.exercise
-        # renaming first: the constants pass and the reorderings never depend on local names
-        module, used = rename.apply(analysis, mapping)
-        module, changed_constants = constants.vary(module, chooser, graded, self.allowed, self.frozen)
+        names, used = rename.renamed_nodes(source.analysis, mapping)
+        draft = Draft(source.layout, names)
+        # every pass decides on the shipped tree as renamed so far; the renames and numbers
+        # never depend on the order of things, and the reorderings see them through the draft
+        changed_constants = constants.plan(draft, source.sites, chooser)
         changes = [f"renamed {len(used)} local name{'s' if len(used) != 1 else ''}"] if used else []
-        for step in (reorder.imports, reorder.functions, reorder.statements):
-            module, more = step(module, chooser)
-            changes += more
+        for step in (reorder.plan_imports, reorder.plan_functions, reorder.plan_statements):
+            changes += step(draft, chooser)
         changes += changed_constants
-        text = module.code
+        text = draft.render()
         try:
             compile(text, ex.file, "exec", dont_inherit=True)
         except SyntaxError as exc:  # pragma: no cover - would be a transform bug

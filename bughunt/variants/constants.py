@@ -14,10 +14,12 @@ An exercise manifest can adjust this per exercise:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from .choice import Chooser
-from .rename import is_main_guard
+from .syntax import find, is_main_guard
 
 SEED_NAMES = frozenset({"seed", "random_state"})
 ROW_NAMES = frozenset({"n_rows", "n_samples", "n_days", "n_per_class"})
@@ -54,56 +56,83 @@ def _int(node: cst.BaseExpression) -> int | None:
     return None
 
 
-def _literal(value: int) -> cst.Integer:
-    return cst.Integer(str(value))
+@dataclass(frozen=True)
+class Site:
+    """An integer literal the constants pass may change, in the order the pass meets it."""
+
+    node: cst.Integer
+    kind: str  # "seed" or "rows"
+    spec: str = ""  # "function.parameter", for row counts
+    callee: cst.Name | None = None  # a first positional argument: a seed only if this names a seeding call
 
 
-class _Defaults(cst.CSTTransformer):
-    """Parameter defaults of one module-level function: seeds and row counts."""
-
-    def __init__(self, plan: _Plan, function: str, visible: bool, allowed: frozenset[str], frozen: frozenset[str]):
-        self.plan, self.function, self.visible = plan, function, visible
-        self.allowed, self.frozen = allowed, frozen
-
-    def visit_Lambda(self, node) -> bool:
-        return False  # a lambda in a default value is not a knob of the exercise
-
-    def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
-        if updated.default is None:
-            return updated
-        name = updated.name.value
-        spec = f"{self.function}.{name}"
-        old = _int(updated.default)
-        if old is None or spec in self.frozen:
-            return updated
-        if name in SEED_NAMES and (self.visible or spec in self.allowed):
-            return updated.with_changes(default=_literal(self.plan.seed(old)))
-        if (name in ROW_NAMES and self.visible) or spec in self.allowed:
-            return updated.with_changes(default=_literal(self.plan.rows(spec, old)))
-        return updated
+def _defaults(fn: cst.FunctionDef, visible: bool, allowed: frozenset[str], frozen: frozenset[str]) -> list[Site]:
+    """Parameter defaults of one module-level function: seeds and row counts (a lambda in a
+    default value is not a knob of the exercise)."""
+    out = []
+    for param in find(fn.params, cst.Param, stop=(cst.Lambda,)):
+        if param.default is None:
+            continue
+        name = param.name.value
+        spec = f"{fn.name.value}.{name}"
+        if _int(param.default) is None or spec in frozen:
+            continue
+        if name in SEED_NAMES and (visible or spec in allowed):
+            out.append(Site(param.default, "seed"))
+        elif (name in ROW_NAMES and visible) or spec in allowed:
+            out.append(Site(param.default, "rows", spec))
+    return out
 
 
-class _SeedArguments(cst.CSTTransformer):
-    """Seeds passed as arguments inside visible-only code."""
-
-    def __init__(self, plan: _Plan):
-        self.plan = plan
-
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        func = updated.func
-        callee = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
-        args = list(updated.args)
-        changed = False
-        for i, arg in enumerate(args):
-            old = _int(arg.value)
-            if old is None:
+def _seed_arguments(code: cst.CSTNode) -> list[Site]:
+    """Seeds passed as arguments inside visible-only code (inner calls first, as a transformer leaves them)."""
+    out = []
+    for call in find(code, cst.Call, post=True):
+        func = call.func
+        for i, arg in enumerate(call.args):
+            if _int(arg.value) is None:
                 continue
             keyword = arg.keyword.value if arg.keyword else None
-            seeded = keyword in SEED_NAMES or (keyword is None and i == 0 and callee in SEED_CALLS)
-            if seeded:
-                args[i] = arg.with_changes(value=_literal(self.plan.seed(old)))
-                changed = True
-        return updated.with_changes(args=args) if changed else updated
+            if keyword in SEED_NAMES:
+                out.append(Site(arg.value, "seed"))
+            elif keyword is None and i == 0:
+                if isinstance(func, cst.Name):
+                    out.append(Site(arg.value, "seed", callee=func))  # a local may be renamed: decided per key
+                elif isinstance(func, cst.Attribute) and func.attr.value in SEED_CALLS:
+                    out.append(Site(arg.value, "seed"))
+    return out
+
+
+def sites(
+    module: cst.Module,
+    graded: set[str],
+    allowed: frozenset[str] = frozenset(),
+    frozen: frozenset[str] = frozenset(),
+) -> list[Site]:
+    """Every literal the pass may change. `graded` names the module-level functions the
+    grader can run; `allowed`/`frozen` are "function.parameter" specs from the exercise manifest."""
+    out: list[Site] = []
+    for stmt in module.body:
+        if isinstance(stmt, cst.FunctionDef):
+            visible = stmt.name.value not in graded
+            out += _defaults(stmt, visible, frozenset(allowed), frozenset(frozen))
+            if visible:
+                out += _seed_arguments(stmt.body)
+        elif is_main_guard(stmt):
+            out += _seed_arguments(stmt)
+    return out
+
+
+def plan(draft, found: list[Site], chooser: Chooser) -> list[str]:
+    """Give `draft` its new seeds and sizes; returns a description of each change."""
+    choices = _Plan(chooser)
+    for site in found:
+        if site.callee is not None and draft.name_of(site.callee) not in SEED_CALLS:
+            continue
+        old = _int(site.node)
+        new = choices.seed(old) if site.kind == "seed" else choices.rows(site.spec, old)
+        draft.replace(site.node, str(new))
+    return choices.changes
 
 
 def vary(
@@ -113,20 +142,9 @@ def vary(
     allowed: frozenset[str] = frozenset(),
     frozen: frozenset[str] = frozenset(),
 ) -> tuple[cst.Module, list[str]]:
-    """Returns the new module and a description of each change. `graded` names the module-level
-    functions the grader can run; `allowed`/`frozen` are "function.parameter" specs from the
-    exercise manifest."""
-    plan = _Plan(chooser)
-    body = []
-    for stmt in module.body:
-        if isinstance(stmt, cst.FunctionDef):
-            fn = stmt.name.value
-            visible = fn not in graded
-            params = stmt.params.visit(_Defaults(plan, fn, visible, frozenset(allowed), frozenset(frozen)))
-            stmt = stmt.with_changes(params=params)
-            if visible:
-                stmt = stmt.with_changes(body=stmt.body.visit(_SeedArguments(plan)))
-        elif is_main_guard(stmt):
-            stmt = stmt.visit(_SeedArguments(plan))
-        body.append(stmt)
-    return module.with_changes(body=body), plan.changes
+    """The constants pass on a module of its own: the new module and a description of each change."""
+    from .layout import Draft, Layout
+
+    draft = Draft(Layout(module), {})
+    changes = plan(draft, sites(module, graded, allowed, frozen), chooser)
+    return (cst.parse_module(draft.render()) if draft.literals else module), changes

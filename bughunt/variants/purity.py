@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from .syntax import find, names_read
+from .syntax import Naming, find, names_read, value_of
 
 PURE_BUILTINS = frozenset(
     {
@@ -61,9 +61,12 @@ class Effects:
 
 
 class Context:
-    """What a file's names refer to: numpy's aliases and its pure module-level functions."""
+    """What a file's names refer to: numpy's aliases and its pure module-level functions.
+    `name_of` gives each name node its name in the text being made (see syntax.Naming), so a
+    file can be judged as its renamed variant would be without building that variant's tree."""
 
-    def __init__(self, module: cst.Module):
+    def __init__(self, module: cst.Module, name_of: Naming = value_of):
+        self.name_of = name_of
         self.numpy = {
             _alias_binding(alias)
             for stmt in module.body
@@ -74,7 +77,7 @@ class Context:
             if _dotted(alias.name) == "numpy"
         }
         self._locals: dict[int, frozenset[str]] = {}
-        self.module_bound = _module_bindings(module)
+        self.module_bound = _module_bindings(module, name_of=name_of)
         # `from m import *` can bind any name, builtins included
         self.star = any(
             isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar)
@@ -83,7 +86,7 @@ class Context:
             for small in stmt.body
         )
         # a name bound twice at module level may not mean what its first binding says
-        rebound = _module_bindings(module, imports=False, defs=False)
+        rebound = _module_bindings(module, imports=False, defs=False, name_of=name_of)
         self.numpy -= rebound
         defs = [s.name.value for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
         functions = {
@@ -111,7 +114,7 @@ class Context:
 
     def local_names(self, fn: cst.FunctionDef) -> frozenset[str]:
         if id(fn) not in self._locals:
-            self._locals[id(fn)] = local_names(fn)
+            self._locals[id(fn)] = local_names(fn, self.name_of)
         return self._locals[id(fn)]
 
     def _pure_block(self, block, local) -> bool:
@@ -132,7 +135,7 @@ class Context:
         if isinstance(stmt, cst.For):
             return (
                 not stmt.asynchronous
-                and _name_targets(stmt.target) is not None
+                and _name_targets(stmt.target, self.name_of) is not None
                 and self.pure_expression(stmt.iter, local)
                 and self._pure_block(stmt.body, local)
                 and (stmt.orelse is None or self._pure_statement(stmt.orelse, local))
@@ -164,7 +167,7 @@ class Context:
     def _pure_call(self, call: cst.Call, local) -> bool:
         func = call.func
         if isinstance(func, cst.Name):
-            name = func.value
+            name = self.name_of(func)
             if name in local:
                 return False
             if name in self.pure_functions:
@@ -174,7 +177,7 @@ class Context:
             return False
         if any(arg.keyword is not None and arg.keyword.value == "out" for arg in call.args):
             return False  # writes into an existing array
-        chain = _attribute_chain(func)
+        chain = _attribute_chain(func, self.name_of)
         if chain and chain[0] in self.numpy and chain[0] not in local:
             path = chain[1:]
             if len(path) == 1:
@@ -196,13 +199,13 @@ class Context:
             return None
         writes: set[str] = set()
         for target in targets:
-            names = _name_targets(target)
+            names = _name_targets(target, self.name_of)
             if names is None:
                 return None
             writes |= names
         if not self.pure_expression(value, local):
             return None
-        return Effects(frozenset(names_read(value)), frozenset(writes))
+        return Effects(frozenset(names_read(value, self.name_of)), frozenset(writes))
 
     def effects(self, stmt, local) -> Effects | None:
         if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
@@ -210,15 +213,15 @@ class Context:
         return self.assignment(stmt.body[0], local)
 
 
-def local_names(fn: cst.FunctionDef) -> frozenset[str]:
+def local_names(fn: cst.FunctionDef, name_of: Naming = value_of) -> frozenset[str]:
     """Names bound by the function: parameters and every kind of assignment target, import,
     def, class, or global/nonlocal declaration. Nested functions are included, which
     over-approximates and so only makes purity stricter."""
     bound = {p.name.value for p in _all_params(fn.params)}
-    return frozenset(bound | _bindings_in(fn.body))
+    return frozenset(bound | _bindings_in(fn.body, name_of=name_of))
 
 
-def _bindings_in(root: cst.CSTNode, imports: bool = True, stop: tuple = ()) -> set[str]:
+def _bindings_in(root: cst.CSTNode, imports: bool = True, stop: tuple = (), name_of: Naming = value_of) -> set[str]:
     bound: set[str] = set()
     kinds = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.AsName, cst.NamedExpr,
              cst.Import, cst.ImportFrom, cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Global, cst.Nonlocal)
@@ -227,13 +230,13 @@ def _bindings_in(root: cst.CSTNode, imports: bool = True, stop: tuple = ()) -> s
         if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
             targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
             for t in targets:
-                bound |= _bound_by_target(t)
+                bound |= _bound_by_target(t, name_of)
         elif isinstance(node, (cst.For, cst.CompFor)):
-            bound |= _bound_by_target(node.target)
+            bound |= _bound_by_target(node.target, name_of)
         elif isinstance(node, cst.AsName):
-            bound |= _bound_by_target(node.name)
+            bound |= _bound_by_target(node.name, name_of)
         elif isinstance(node, cst.NamedExpr):
-            bound |= _bound_by_target(node.target)
+            bound |= _bound_by_target(node.target, name_of)
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             if imports and not isinstance(node.names, cst.ImportStar):
                 bound |= {_alias_binding(alias) for alias in node.names}
@@ -254,16 +257,16 @@ def _alias_binding(alias: cst.ImportAlias) -> str:
     return _dotted(alias.name).split(".")[0]
 
 
-def _bound_by_target(target) -> set[str]:
+def _bound_by_target(target, name_of: Naming) -> set[str]:
     if isinstance(target, cst.Name):
-        return {target.value}
+        return {name_of(target)}
     if isinstance(target, (cst.Tuple, cst.List)):
         out = set()
         for el in target.elements:
-            out |= _bound_by_target(el.value)
+            out |= _bound_by_target(el.value, name_of)
         return out
     if isinstance(target, cst.StarredElement):
-        return _bound_by_target(target.value)
+        return _bound_by_target(target.value, name_of)
     return set()
 
 
@@ -275,14 +278,14 @@ def _all_params(params: cst.Parameters):
     return out
 
 
-def _name_targets(target) -> set[str] | None:
+def _name_targets(target, name_of: Naming = value_of) -> set[str] | None:
     """Names bound by a target made only of names (possibly in tuples/lists/starred); None otherwise."""
     if isinstance(target, cst.Name):
-        return {target.value}
+        return {name_of(target)}
     if isinstance(target, (cst.Tuple, cst.List)):
         out: set[str] = set()
         for el in target.elements:
-            inner = _name_targets(el.value)
+            inner = _name_targets(el.value, name_of)
             if inner is None:
                 return None
             out |= inner
@@ -290,14 +293,14 @@ def _name_targets(target) -> set[str] | None:
     return None
 
 
-def _attribute_chain(node: cst.Attribute) -> list[str] | None:
+def _attribute_chain(node: cst.Attribute, name_of: Naming = value_of) -> list[str] | None:
     parts = []
     while isinstance(node, cst.Attribute):
         parts.append(node.attr.value)
         node = node.value
     if not isinstance(node, cst.Name):
         return None
-    parts.append(node.value)
+    parts.append(name_of(node))
     return parts[::-1]
 
 
@@ -309,7 +312,7 @@ def _dotted(node) -> str:
     return ""
 
 
-def _module_bindings(module: cst.Module, imports: bool = True, defs: bool = True) -> set[str]:
+def _module_bindings(module: cst.Module, imports: bool = True, defs: bool = True, name_of: Naming = value_of) -> set[str]:
     """Names bound at module level (so a builtin of that name is shadowed), optionally
     leaving out those bound by imports or by top-level def/class statements."""
     out: set[str] = set()
@@ -318,5 +321,5 @@ def _module_bindings(module: cst.Module, imports: bool = True, defs: bool = True
             if defs:
                 out.add(stmt.name.value)
             continue
-        out |= _bindings_in(stmt, imports=imports, stop=(cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.BaseComp))
+        out |= _bindings_in(stmt, imports=imports, stop=(cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.BaseComp), name_of=name_of)
     return out

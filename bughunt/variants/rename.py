@@ -142,14 +142,21 @@ class _Renamer(cst.CSTTransformer):
         return updated.with_changes(value=new) if new else updated
 
 
-def apply(analysis: Analysis, mapping: dict[str, str]) -> tuple[cst.Module, dict[str, str]]:
-    """Rename every renamable binding whose name is in `mapping`; returns the new module and
-    the part of the mapping that was used."""
-    new_names: dict[int, str] = {}
+def renamed_nodes(analysis: Analysis, mapping: dict[str, str]) -> tuple[dict[int, tuple[cst.Name, str]], dict[str, str]]:
+    """Which name nodes of `analysis.module` the renames in `mapping` change: id(node) ->
+    (node, new name), and the part of the mapping that was used."""
+    new_names: dict[int, tuple[cst.Name, str]] = {}
     used: dict[str, str] = {}
     for b in analysis.bindings:
         if b.name in mapping:
             used[b.name] = mapping[b.name]
             for node in b.nodes:
-                new_names[id(node)] = mapping[b.name]
-    return analysis.module.visit(_Renamer(new_names)), used
+                new_names[id(node)] = (node, mapping[b.name])
+    return new_names, used
+
+
+def apply(analysis: Analysis, mapping: dict[str, str]) -> tuple[cst.Module, dict[str, str]]:
+    """Rename every renamable binding whose name is in `mapping`; returns the new module and
+    the part of the mapping that was used."""
+    new_names, used = renamed_nodes(analysis, mapping)
+    return analysis.module.visit(_Renamer({k: new for k, (_node, new) in new_names.items()})), used
