@@ -470,3 +470,45 @@ def test_moodle_participant_ids_are_not_roster_ids(tmp_path):
     src = _zip(tmp_path / "moodle.zip", {"Bob Smith_2_assignsubmission_file_/pipeline.py": "bob\n"})
     got = collect(src, tmp_path / "work", STARTER, [Student("2", "Ann Other"), Student("s1", "Bob Smith")])
     assert [(s.key, s.student.id) for s in got.submissions] == [("s1", "s1")]
+
+
+def test_canvas_user_ids_match_a_canvas_roster(tmp_path):
+    # A roster read from a Canvas export knows each student's Canvas id: a Canvas submissions
+    # zip names its students by that id, whatever their name looks like.
+    src = _zip(tmp_path / "canvas.zip", {"abaranke_50001_9001_pipeline.py": "n\n", "zz_50099_9002_pipeline.py": "t\n"})
+    roster = [Student("S20230001", "Abara, Nkechi", sis_id="S20230001", canvas_id="50001")]
+    got = collect(src, tmp_path / "work", STARTER, roster)
+    subs = _by_key(got)
+    assert subs["S20230001"].matched_by == "canvas_id" and subs["S20230001"].files[SCALER].read_text() == "n\n"
+    assert got.unmatched == ["zz_50099"]
+    assert subs["zz_50099"].unmatched == "zz_50099 matches no student on the roster"
+
+
+def test_an_unmatched_submission_never_takes_a_roster_students_key(tmp_path):
+    # "s 002" is not the roster's s_002 (ids match exactly, or ignoring case), but its folder-safe
+    # key would be: it gets another, so s_002 (who handed nothing in) keeps an empty row.
+    roster = [Student("s_002", "Bo Chan"), Student("s001", "Ann Lee")]
+    got = collect(_groups_zip(tmp_path, ["s 002", "s001"]), tmp_path / "work", STARTER, roster)
+    subs = _by_key(got)
+    assert sorted(subs) == ["s001", "s_002-2"] and subs["s_002-2"].student is None
+    assert subs["s001"].unmatched == ""
+
+
+def test_unmatched_submissions_say_why(tmp_path):
+    roster = [Student("a1", "Bob Smith"), Student("a2", "Bob Smith")]
+    got = collect(_groups_zip(tmp_path, ["Bob Smith"]), tmp_path / "work", STARTER, roster)
+    (sub,) = got.submissions
+    assert sub.unmatched == "Bob Smith matches several roster students by name (a1, a2)"
+
+
+def test_a_single_submission_keeps_every_folder_as_one_student(tmp_path):
+    base = _folder(tmp_path / "upload", {
+        "a/pipeline.py": "a\n",
+        "b/overflow-basic__model.py": "b\n",
+        "b/work.zip": b"PK\x03\x04",
+    })
+    got = collect(base, tmp_path / "work", STARTER, single="student")
+    (sub,) = got.submissions
+    assert sub.key == "student" and sub.root == base.absolute()
+    assert sub.files[SCALER].read_text() == "a\n" and sub.files[OVERFLOW].read_text() == "b\n"
+    assert any(n.startswith("not accepted: b/work.zip is an archive") for n in sub.notes)
