@@ -1,11 +1,17 @@
 """`bughunt assign`: write the student bundles and the instructor bundle for one bug set.
 
     OUT/student/ or OUT/students/<id>/   what students receive (no fixes, no graders, no data)
-    OUT/instructor/                      the frozen set, variant record, solutions, grading notes
+    OUT/instructor/                      the frozen set, variant record, solutions, grading
+                                         notes and the grading secret
 
 Everything is built in a staging folder inside OUT and moved into place at the end, so a
 failed run leaves OUT as it was. OUT is only ever replaced when a previous `assign` wrote it
 and nobody has added files to it since.
+
+The exercises handed out are the shipped ones (see shipped.py): a file edited in this copy of
+the library is never handed out. Each exercise is prepared once (parsed, analysed) and every
+student's variant made from that; its README and hints are rewritten to match the variant
+(see variants/prose.py).
 """
 from __future__ import annotations
 
@@ -19,18 +25,19 @@ import re
 import shlex
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .batch.atomic import write_bytes, write_json
 from .batch.model import Student
 from .bundle import MARKER, bundle_marker
-from .grader import load_grader
 from .manifest import Exercise
+from .secret import SECRET_FILE, SecretError, read_secret, write_secret
 from .sets import BugSet
-from .variants import broken_and_fixed, variant_key
+from .shipped import Library, ShippedError, handed_out
+from .variants import Prepared, VariantError, prepare, reference_fix, variant_key
+from .variants.prose import Handout, rewrite_markdown
 
 FORMAT_VERSION = 1
 OUT_MARKER = ".bughunt-assign.json"  # in OUT: what a previous run wrote, so it may be replaced
@@ -50,6 +57,17 @@ class AssignResult:
     student_bundles: list[Path]
     instructor: Path
     variants: int  # handed-out files generated from a per-student variant key (0 without a roster)
+    warnings: list[str] = field(default_factory=list)  # e.g. an exercise file edited in this checkout
+    secret_kept: bool = False  # the grading secret of the assignment OUT held before was kept
+
+
+@dataclass(frozen=True)
+class _Source:
+    """An exercise's shipped file and README, read once."""
+
+    exercise: Exercise
+    text: str
+    readme: str
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,7 @@ class _Handout:
     solution: str
     renames: dict
     changes: tuple
+    data_changes: tuple = ()
 
 
 def write_assignment(
@@ -68,22 +87,36 @@ def write_assignment(
     roster: list[Student] | None = None,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    new_secret: bool = False,
 ) -> AssignResult:
-    """Write OUT/student (or OUT/students/<id> per roster entry) and OUT/instructor for `bugset`."""
+    """Write OUT/student (or OUT/students/<id> per roster entry) and OUT/instructor for `bugset`.
+    The grading secret of an assignment OUT already holds is kept unless `new_secret`: the
+    hidden cases a class is graded on must not change under students who started."""
     out = Path(os.path.abspath(out))
     say = progress or (lambda _msg: None)
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        say(f"warning: {message}")
+
     _check_roster(roster)
     _check_target(out)
+    secret = None if new_secret else _kept_secret(out)
+    sources = _sources(bugset, warn)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out))
     try:
-        written = _build(bugset, staging, roster, seed, say)
-        write_json(staging / OUT_MARKER, {
+        written = _build(bugset, sources, staging, roster, seed, say, secret is not None)
+        write_secret(staging / "instructor", secret)
+        written.append(f"instructor/{SECRET_FILE}")
+        (staging / OUT_MARKER).write_text(_json({
             "format_version": FORMAT_VERSION,
             "set": bugset.name,
             "generated_by": f"bughunt {__version__}",
             "files": sorted(written),
-        })
+        }), encoding="utf-8")
+        os.sync()  # everything on disk before it replaces the previous assignment
         _swap_in(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -92,7 +125,8 @@ def write_assignment(
     else:
         bundles = [out / "students" / s.id for s in roster]
     variants = 0 if roster is None else len(roster) * len(bugset.entries)
-    return AssignResult(out=out, student_bundles=bundles, instructor=out / "instructor", variants=variants)
+    return AssignResult(out=out, student_bundles=bundles, instructor=out / "instructor", variants=variants,
+                        warnings=warnings, secret_kept=secret is not None)
 
 
 def describe_sets(sets: dict[str, BugSet]) -> list[tuple[str, str, int, float, str, str]]:
@@ -182,33 +216,66 @@ def _check_target(out: Path) -> None:
         )
 
 
+def _kept_secret(out: Path) -> str | None:
+    """The grading secret of the assignment already in OUT (checked by _check_target to be ours)."""
+    try:
+        return read_secret(out / "instructor")
+    except SecretError as exc:
+        raise AssignError(f"{exc}; or pass --new-secret to grade on new hidden cases") from None
+
+
+def _sources(bugset: BugSet, warn: Callable[[str], None]) -> dict[str, _Source]:
+    """Each exercise's shipped file and README (never a copy edited since: see shipped.py)."""
+    libraries: dict[Path, Library] = {}
+    out = {}
+    for ex in bugset.exercises:
+        library = libraries.setdefault(ex.root, Library(ex.root))
+        texts = []
+        for rel in handed_out(ex):
+            try:
+                text, warning = library.text(rel)
+            except ShippedError as exc:
+                raise AssignError(str(exc)) from None
+            except OSError as exc:
+                raise AssignError(f"cannot read exercises/{rel}: {exc.strerror or exc}") from None
+            if warning:
+                warn(warning)
+            texts.append(text)
+        out[ex.id] = _Source(ex, *texts)
+    return out
+
+
 # --- building -----------------------------------------------------------------------
 
-def _build(bugset: BugSet, staging: Path, roster: list[Student] | None, seed: int, say) -> list[str]:
+def _build(bugset: BugSet, sources: dict[str, _Source], staging: Path, roster: list[Student] | None, seed: int,
+           say, secret_kept: bool) -> list[str]:
     written: list[str] = []
 
     def put(rel: str, data: bytes | str) -> None:
-        data = data.encode("utf-8") if isinstance(data, str) else data
-        write_bytes(staging / rel, data)
+        # Plain writes: the staging folder is the unit that appears atomically (_swap_in), and
+        # write_assignment flushes it to disk once, where a flush per file cost more than the variants.
+        path = staging / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         written.append(rel)
 
-    shipped = {e.exercise.id: e.exercise.path.read_text(encoding="utf-8") for e in bugset.entries}
     record: dict[str, dict] = {}
     if roster is None:
-        handouts = [_shared_handout(e.exercise, shipped[e.exercise.id]) for e in bugset.entries]
-        _write_student(put, "student", bugset, None, handouts)
+        handouts = [_shared_handout(sources[ex.id]) for ex in bugset.exercises]
+        _write_student(put, "student", bugset, None, handouts, sources)
         _write_solutions(put, _SHARED, handouts)
         record[_SHARED] = _record(handouts)
         say(f"student/: {len(handouts)} exercises, the shipped files")
     else:
+        prepared = {ex.id: _prepare(sources[ex.id]) for ex in bugset.exercises}  # once, for every student
         for student in roster:
-            handouts = [_variant_handout(e.exercise, seed, student.id) for e in bugset.entries]
-            _write_student(put, f"students/{student.id}", bugset, student, handouts)
+            handouts = [_variant_handout(prepared[ex.id], seed, student.id) for ex in bugset.exercises]
+            _write_student(put, f"students/{student.id}", bugset, student, handouts, sources)
             _write_solutions(put, student.id, handouts)
             record[student.id] = _record(handouts)
             say(f"students/{student.id}/: {len(handouts)} exercises")
     put("instructor/set.toml", bugset.to_toml())
-    write_json(staging / "instructor" / "assignment.json", {
+    put("instructor/assignment.json", _json({
         "format_version": FORMAT_VERSION,
         "set": bugset.name,
         "title": bugset.title,
@@ -217,32 +284,46 @@ def _build(bugset: BugSet, staging: Path, roster: list[Student] | None, seed: in
         "roster": roster is not None,
         "exercises": {e.exercise.id: e.points for e in bugset.entries},
         "students": record,
-    })
-    written.append("instructor/assignment.json")
+    }))
     if roster is not None:
         put("instructor/roster.csv", _roster_csv(roster))
-    put("instructor/README.md", _instructor_readme(bugset, staging.parent.name, roster, seed))
-    say("instructor/: set.toml, assignment.json, solutions")
+    put("instructor/README.md", instructor_readme(bugset, staging.parent.name, roster, seed, secret_kept))
+    say("instructor/: set.toml, assignment.json, solutions, grading secret"
+        + (" (kept from the assignment this folder held)" if secret_kept else ""))
     return written
 
 
-def _shared_handout(ex: Exercise, text: str) -> _Handout:
+def _solution(source: _Source) -> str:
+    ex = source.exercise
     try:
-        fixed = load_grader(ex.grader_path).reference_example().apply(text)
+        return reference_fix(ex, source.text)
     except Exception as exc:  # an authoring problem in the library: say which exercise, not a traceback
         raise AssignError(
             f"cannot build the solution of {ex.id}: {exc}; `bughunt dev check {ex.id}` tells more"
         ) from exc
-    return _Handout(ex, None, text, fixed, {}, ())
 
 
-def _variant_handout(ex: Exercise, seed: int, student_id: str) -> _Handout:
+def _shared_handout(source: _Source) -> _Handout:
+    return _Handout(source.exercise, None, source.text, _solution(source), {}, ())
+
+
+def _prepare(source: _Source) -> Prepared:
+    ex = source.exercise
+    solution = _solution(source)
+    try:
+        return prepare(ex, [source.text, solution])
+    except VariantError as exc:
+        raise AssignError(f"cannot make variants of {ex.id}: {exc}") from exc
+
+
+def _variant_handout(prepared: Prepared, seed: int, student_id: str) -> _Handout:
+    ex = prepared.exercise
     key = variant_key(seed, student_id, ex.id)
     try:
-        broken, fixed = broken_and_fixed(ex, key)
+        broken, fixed = prepared.variants(key)
     except Exception as exc:
         raise AssignError(f"cannot build the variant of {ex.id} for {student_id} (key {key}): {exc}") from exc
-    return _Handout(ex, key, broken.text, fixed.text, dict(broken.renames), tuple(broken.changes))
+    return _Handout(ex, key, broken.text, fixed.text, dict(broken.renames), tuple(broken.changes), broken.data_changes)
 
 
 def handout_path(ex: Exercise) -> str:
@@ -250,12 +331,15 @@ def handout_path(ex: Exercise) -> str:
     return f"{ex.category}/{ex.slug}/{ex.file}"
 
 
-def _write_student(put, base: str, bugset: BugSet, student: Student | None, handouts: list[_Handout]) -> None:
+def _write_student(put, base: str, bugset: BugSet, student: Student | None, handouts: list[_Handout],
+                   sources: dict[str, _Source]) -> None:
     for h in handouts:
         ex = h.exercise
+        # the README and hints quote the student's own file: its names, its lines, no numbers it would not print
+        truth = Handout(h.text, h.renames, bool(h.data_changes))
         put(f"{base}/{handout_path(ex)}", h.text)
-        put(f"{base}/{ex.category}/{ex.slug}/README.md", ex.readme.read_bytes())
-        put(f"{base}/{ex.category}/{ex.slug}/HINTS.md", hints_markdown(ex))
+        put(f"{base}/{ex.category}/{ex.slug}/README.md", rewrite_markdown(sources[ex.id].readme, truth))
+        put(f"{base}/{ex.category}/{ex.slug}/HINTS.md", rewrite_markdown(hints_markdown(ex), truth))
     put(f"{base}/README.md", assignment_readme(bugset, student))
     files = {h.exercise.id: handout_path(h.exercise) for h in handouts}
     put(f"{base}/{MARKER}", bundle_marker(bugset.name, student.id if student else None, files))
@@ -277,6 +361,10 @@ def _record(handouts: list[_Handout]) -> dict:
         }
         for h in handouts
     }
+
+
+def _json(data) -> str:
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"  # as batch.atomic.write_json writes
 
 
 def _roster_csv(roster: list[Student]) -> str:
@@ -318,16 +406,8 @@ def hints_markdown(ex: Exercise) -> str:
 
 
 def assignment_readme(bugset: BugSet, student: Student | None) -> str:
-    import jinja2
+    from .templates import render
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # Markdown, not HTML
-    )
     rows = [
         {
             "id": e.exercise.id,
@@ -338,7 +418,8 @@ def assignment_readme(bugset: BugSet, student: Student | None) -> str:
         }
         for e in bugset.entries
     ]
-    return env.get_template("assignment_readme.md.j2").render(
+    return render(
+        "assignment_readme.md.j2",
         title=bugset.title,
         set_name=bugset.name,
         student=student.display if student else None,
@@ -349,53 +430,29 @@ def assignment_readme(bugset: BugSet, student: Student | None) -> str:
     )
 
 
-def _instructor_readme(bugset: BugSet, out_name: str, roster: list[Student] | None, seed: int) -> str:
-    if roster is None:
-        handed = "`student/`: one bundle for everyone, with the exercise files as shipped (no variants)."
-    else:
-        handed = (
-            f"`students/<id>/`: one bundle per roster student ({len(roster)}), each with its own variant of "
-            f"every exercise (seed {seed}); `roster.csv` is the roster they were made for."
-        )
+def instructor_readme(bugset: BugSet, out_name: str, roster: list[Student] | None, seed: int, secret_kept: bool) -> str:
+    from .templates import render
+
     limits = []
     if bugset.timeout is not None:
         limits.append(f"{bugset.timeout:g} s per exercise")
     if bugset.memory_mb is not None:
         limits.append(f"{bugset.memory_mb} MB of memory")
-    lines = [
-        f"# Instructor bundle: {bugset.title}",
-        "",
-        f"Bug set `{bugset.name}`, {len(bugset.entries)} exercises, {format_points(bugset.total_points)} points, "
-        f"scoring {bugset.scoring}" + (f", due {format_due(bugset.due)}" if bugset.due else "") + ".",
-        f"Limits: {', '.join(limits)}." if limits else "Limits: each exercise's own time and memory limits.",
-        "",
-        "## What was handed out",
-        "",
-        f"- {handed}",
-        "- Students hand in their bundle folder as a zip, keeping the `<category>/<slug>/<file>` layout.",
-        "",
-        "## Grading",
-        "",
-        f"From the folder that holds `{out_name}/`:",
-        "",
-        "```",
-        f"bughunt grade SUBMISSIONS --set {shlex.quote(out_name + '/instructor')} --out RESULTS",
-        "```",
-        "",
-        "SUBMISSIONS is a folder with one subfolder per student, or your LMS's export zip. `--set` with this",
-        "folder grades exactly what was handed out: `set.toml` freezes the exercise list, points, limits and",
-        "scoring, so later edits to the named set do not change this assignment.",
-        "",
-        "## Files here",
-        "",
-        "- `set.toml`: the frozen bug set.",
-        "- `assignment.json`: seed, bughunt version, and per student and exercise the variant key, the SHA-256",
-        "  of the handed-out file, the renamed identifiers and the other changes.",
-        "- `solutions/`: the reference fix of each handed-out file. Do not share it with students.",
-    ]
-    if roster is not None:
-        lines.append("- `roster.csv`: the roster the bundles were made for.")
-    return "\n".join(lines) + "\n"
+    return render(
+        "instructor_readme.md.j2",
+        title=bugset.title,
+        set_name=bugset.name,
+        count=len(bugset.entries),
+        total=format_points(bugset.total_points),
+        scoring=bugset.scoring,
+        due=format_due(bugset.due),
+        limits=", ".join(limits),
+        students=None if roster is None else len(roster),
+        seed=seed,
+        instructor=shlex.quote(out_name + "/instructor"),
+        secret_file=SECRET_FILE,
+        secret_kept=secret_kept,
+    )
 
 
 __all__ = ["AssignError", "AssignResult", "describe_sets", "format_due", "handout_path", "write_assignment"]

@@ -18,8 +18,10 @@ from bughunt.assign import AssignError, describe_sets, write_assignment
 from bughunt.batch.model import Student, read_roster
 from bughunt.bundle import MARKER, BundleError, find_bundle
 from bughunt.grader import load_grader
+from bughunt.secret import SECRET_FILE, read_secret
 from bughunt.sets import load_sets, resolve
-from bughunt.variants import broken_and_fixed, make_variant, variant_key
+from bughunt.variants import Prepared, broken_and_fixed, make_variant, variant_key
+from bughunt.variants.prose import Handout, rewrite_markdown
 
 from .conftest import EXERCISES, ROOT
 
@@ -31,6 +33,11 @@ ROSTER = [Student(f"s{i:03d}", name=f"Student {i}", email=f"s{i:03d}@uni.example
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _tree_but_secret(folder: Path) -> dict[str, bytes]:
+    """Everything but the grading secret, which is random by design."""
+    return {rel: data for rel, data in _tree(folder).items() if not rel.endswith(SECRET_FILE)}
 
 
 def _expected_bundle_files(bugset) -> set[str]:
@@ -83,7 +90,7 @@ def test_instructor_bundle(class_out):
     result, _ = class_out
     inst = result.instructor
     names = {p for p in _tree(inst) if not p.startswith("solutions/")}
-    assert names == {"set.toml", "assignment.json", "roster.csv", "README.md"}
+    assert names == {"set.toml", "assignment.json", "roster.csv", "README.md", SECRET_FILE}
     assert sorted(p.name for p in (inst / "solutions").iterdir()) == [s.id for s in ROSTER]
     assert read_roster(inst / "roster.csv") == ROSTER
     readme = (inst / "README.md").read_text()
@@ -109,12 +116,16 @@ def test_every_handed_out_file_parses_and_is_the_variant(class_out):
             assert (bundle / ex.category / ex.slug / ex.file).read_text(encoding="utf-8") == want
 
 
-def test_exercise_readme_copied_and_hints_numbered(class_out):
+def test_exercise_readme_and_hints_are_made_for_the_variant(class_out):
     result, _ = class_out
     bundle = result.student_bundles[3]
     for ex in STARTER.exercises:
         folder = bundle / ex.category / ex.slug
-        assert (folder / "README.md").read_bytes() == ex.readme.read_bytes()
+        variant = make_variant(ex, ex.path.read_text(encoding="utf-8"), variant_key(SEED, bundle.name, ex.id))
+        assert (folder / ex.file).read_text() == variant.text
+        truth = Handout(variant.text, variant.renames, bool(variant.data_changes))
+        assert (folder / "README.md").read_text() == rewrite_markdown(ex.readme.read_text(), truth)
+        assert (folder / "HINTS.md").read_text() == rewrite_markdown(assign_mod.hints_markdown(ex), truth)
         hints = (folder / "HINTS.md").read_text()
         for i, hint in enumerate(ex.hints, start=1):
             assert f"\n{i}. {hint}\n" in hints
@@ -250,8 +261,10 @@ def test_same_inputs_give_byte_identical_bundles(class_out, shared_out, tmp_path
     first = json.loads((result.instructor / "assignment.json").read_text())
     second = json.loads((again.instructor / "assignment.json").read_text())
     assert second["students"] == {s.id: first["students"][s.id] for s in some}
-    # Whole trees, instructor files included, byte for byte.
-    assert _tree(write_assignment(STARTER, tmp_path / "x" / "out").out) == _tree(shared_out.out)
+    # Whole trees, instructor files included, byte for byte; only the grading secret is new.
+    again_shared = write_assignment(STARTER, tmp_path / "x" / "out")
+    assert _tree_but_secret(again_shared.out) == _tree_but_secret(shared_out.out)
+    assert read_secret(again_shared.instructor) != read_secret(shared_out.instructor)
 
 
 def test_another_seed_gives_other_keys(class_out, tmp_path):
@@ -323,17 +336,54 @@ def test_refuses_a_file_and_accepts_an_empty_folder(tmp_path):
 
 def test_replaces_its_own_output_cleanly(tmp_path):
     out = tmp_path / "out"
-    write_assignment(STARTER, out, roster=ROSTER[:2], seed=1)
+    first = write_assignment(STARTER, out, roster=ROSTER[:2], seed=1)
+    secret = read_secret(first.instructor)
+    assert not first.secret_kept and secret is not None
     fewer = write_assignment(STARTER, out, roster=ROSTER[:1], seed=1)
     assert sorted(p.name for p in (out / "students").iterdir()) == ["s001"]
     assert not (out / "instructor" / "solutions" / "s002").exists()
     assert [p.name for p in out.iterdir() if p.name.startswith(".bughunt-assign-tmp")] == []
-    # Same inputs, fresh folder: byte-identical, instructor files included.
+    # Assigning again keeps the grading secret: the hidden cases do not change under the class.
+    assert fewer.secret_kept and read_secret(fewer.instructor) == secret
+    assert "its secret was kept" in (fewer.instructor / "README.md").read_text()
+    # Same inputs, fresh folder: byte-identical, instructor files included, but for the new
+    # secret and the README line that says the old one was kept.
     fresh = write_assignment(STARTER, tmp_path / "x" / "out", roster=ROSTER[:1], seed=1)
-    assert _tree(fewer.out) == _tree(fresh.out)
+    a, b = _tree(fewer.out), _tree(fresh.out)
+    assert {rel for rel in a.keys() | b.keys() if a.get(rel) != b.get(rel)} == {
+        f"instructor/{SECRET_FILE}", "instructor/README.md"
+    }
+    # --new-secret: a new one, on purpose.
+    renewed = write_assignment(STARTER, out, roster=ROSTER[:1], seed=1, new_secret=True)
+    assert not renewed.secret_kept and read_secret(renewed.instructor) not in (None, secret)
     # From roster to shared: the per-student bundles go.
     write_assignment(STARTER, out)
     assert sorted(p.name for p in out.iterdir()) == [".bughunt-assign.json", "instructor", "student"]
+
+
+def test_the_grading_secret_is_private_and_never_in_a_student_bundle(class_out, shared_out):
+    for result in (class_out[0], shared_out):
+        path = result.instructor / SECRET_FILE
+        secret = read_secret(result.instructor)
+        assert secret is not None and path.stat().st_mode & 0o777 == 0o600
+        instructor_files = {Path(rel).name for rel in _tree(result.instructor) if not rel.startswith("solutions/")}
+        for bundle in result.student_bundles:
+            for rel, data in _tree(bundle).items():
+                assert secret not in data.decode("utf-8"), f"{bundle.name}/{rel} holds the grading secret"
+                assert Path(rel).name not in instructor_files - {"README.md"}, f"{bundle.name}/{rel} is an instructor file"
+        readme = (result.instructor / "README.md").read_text()
+        assert SECRET_FILE in readme and "private" in readme and "--new-secret" in readme
+
+
+def test_a_damaged_secret_stops_a_rerun(tmp_path):
+    # rather than silently grading the class on other hidden cases
+    result = write_assignment(STARTER, tmp_path / "out")
+    (result.instructor / SECRET_FILE).write_text("not a secret\n")
+    before = _tree(result.out)
+    with pytest.raises(AssignError, match="damaged.*--new-secret"):
+        write_assignment(STARTER, result.out)
+    assert _tree(result.out) == before
+    assert read_secret(write_assignment(STARTER, result.out, new_secret=True).instructor) is not None
 
 
 def test_refuses_its_own_output_once_someone_added_files(tmp_path):
@@ -352,14 +402,15 @@ def test_a_failed_run_leaves_the_old_output(tmp_path, monkeypatch):
     write_assignment(STARTER, out, roster=ROSTER[:2])
     before = _tree(out)
     calls = []
+    variants = Prepared.variants
 
-    def flaky(ex, key):
+    def flaky(self, key):
         calls.append(key)
         if len(calls) == 5:
             raise RuntimeError("disk full")
-        return broken_and_fixed(ex, key)
+        return variants(self, key)
 
-    monkeypatch.setattr(assign_mod, "broken_and_fixed", flaky)
+    monkeypatch.setattr(Prepared, "variants", flaky)
     with pytest.raises(AssignError, match="cannot build the variant of .* for s001 .*: disk full"):
         write_assignment(STARTER, out, roster=ROSTER[:3])
     assert _tree(out) == before

@@ -35,6 +35,7 @@ class Variant:
     text: str
     renames: dict = field(default_factory=dict)  # original identifier -> new identifier
     changes: tuple = ()  # human-readable summary of what was changed
+    data_changes: tuple = ()  # the part of `changes` that gives the visible data other seeds or sizes
 
 
 def variant_key(seed: int, student: str, exercise_id: str) -> str:
@@ -146,7 +147,7 @@ class Prepared:
             compile(text, ex.file, "exec", dont_inherit=True)
         except SyntaxError as exc:  # pragma: no cover - would be a transform bug
             raise VariantError(f"{ex.id}: variant {key} does not compile ({exc.msg}, line {exc.lineno})") from None
-        return Variant(ex.id, key, text, dict(sorted(used.items())), tuple(changes))
+        return Variant(ex.id, key, text, dict(sorted(used.items())), tuple(changes), tuple(changed_constants))
 
 
 # --- who does this text belong to? ------------------------------------------------------

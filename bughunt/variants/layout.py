@@ -76,7 +76,7 @@ class Layout:
         lines = _offsets(code)
         cut = len(code) - len(code.lstrip())
         holes = []
-        for node in find(bare, cst.Name, cst.Integer):
+        for node in find(stmt, cst.Name, cst.Integer):  # the same nodes as in `bare` (leading lines hold none)
             rng = positions[node]
             start = lines[rng.start.line - 1] + rng.start.column - cut
             holes.append((start, start + len(node.value), node))

@@ -23,7 +23,7 @@ from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, Globa
 
 from .choice import Chooser
 from .synonyms import candidates
-from .syntax import find, is_main_guard
+from .syntax import find, index, is_main_guard
 
 _DYNAMIC = {"locals", "vars", "eval", "exec", "globals", "dir"}
 RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | {"self", "cls"}
@@ -63,6 +63,7 @@ def _dynamic_functions(module: cst.Module) -> set[int]:
 
 def analyse(text: str, protected: frozenset[str] | set[str] = frozenset()) -> Analysis:
     module = cst.parse_module(text)
+    index(module)  # inside syntax.memo(): every later search of this tree reads one walk
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     scopes = wrapper.resolve(ScopeProvider)
     declared = {n.name.value for node in find(module, cst.Global, cst.Nonlocal) for n in node.names}
