@@ -28,6 +28,17 @@ def shipped_root() -> Path | None:
     return None
 
 
+def package_root() -> Path:
+    """The library this installed package carries, never the working directory's: what
+    `bughunt assign` hands out (a checkout nearby may hold edited or student copies)."""
+    root = shipped_root()
+    if root is None:
+        raise RootNotFound(
+            "this installation of bughunt lacks its exercises; reinstall it (`pip install --force-reinstall bughunt`)"
+        )
+    return root
+
+
 def find_root(start: Path | None = None) -> Path:
     """$BUGHUNT_ROOT, else the nearest ancestor of `start` (or cwd) holding exercises/manifest.toml,
     else the exercises shipped with the installed package."""
