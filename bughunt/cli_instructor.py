@@ -87,20 +87,36 @@ def sets_cmd(sets_file: Path | None) -> None:
 @click.option("--out", required=True, type=click.Path(path_type=Path, file_okay=False), help="Folder to write the bundles to.")
 @click.option("--roster", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="CSV of students: one variant each.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the per-student variants.")
+@click.option(
+    "--new-secret",
+    is_flag=True,
+    help="Make a new grading secret even if --out holds an assignment already (its hidden cases then change).",
+)
 @_SETS_OPTION
-def assign(set_spec: str, out: Path, roster: Path | None, seed: int, sets_file: Path | None) -> None:
-    """Write the student bundle(s) and the instructor's grading bundle for SET."""
+def assign(set_spec: str, out: Path, roster: Path | None, seed: int, new_secret: bool, sets_file: Path | None) -> None:
+    """Write the student bundle(s) and the instructor's grading bundle for SET. The exercises
+    are the ones this bughunt installation ships, wherever the command runs."""
     from .assign import AssignError, write_assignment
+    from .paths import package_root
+    from .secret import SECRET_FILE
 
-    bugset = _bugset(set_spec, sets_file)
+    try:
+        root = package_root()
+        bugset = resolve(set_spec, root, load(root), sets_file)
+    except (RootNotFound, ManifestError, SetError) as exc:
+        raise click.UsageError(str(exc)) from None
     students = _roster(roster)
     console = _console(stderr=True)
     try:
-        result = write_assignment(bugset, out, students, seed=seed, progress=lambda m: console.print(m, markup=False))
+        result = write_assignment(
+            bugset, out, students, seed=seed, progress=lambda m: console.print(m, markup=False), new_secret=new_secret
+        )
     except AssignError as exc:
         raise click.UsageError(str(exc)) from None
     who = f"{len(result.student_bundles)} student bundles" if students else "1 student bundle"
     click.echo(f"wrote {who} and the instructor bundle to {out}")
+    secret = result.instructor / SECRET_FILE
+    click.echo(f"keep {secret} private: it decides the hidden cases" + (" (kept from before)" if result.secret_kept else ""))
     click.echo(f"grade with: bughunt grade SUBMISSIONS --set {result.instructor} --out RESULTS")
 
 
