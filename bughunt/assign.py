@@ -116,7 +116,8 @@ def write_assignment(
             "generated_by": f"bughunt {__version__}",
             "files": sorted(written),
         }), encoding="utf-8")
-        os.sync()  # everything on disk before it replaces the previous assignment
+        if hasattr(os, "sync"):  # POSIX: everything on disk before it replaces the previous assignment
+            os.sync()
         _swap_in(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

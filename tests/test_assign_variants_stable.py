@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import textwrap
 
-import libcst as cst
 import pytest
 
 from bughunt.grader import load_grader

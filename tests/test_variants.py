@@ -23,7 +23,7 @@ from bughunt.variants.protect import graded_functions, protected_names
 from bughunt.variants.purity import Context, local_names
 from bughunt.variants.synonyms import candidates
 from bughunt.variants.syntax import identifiers
-from tests.conftest import EXERCISES, ROOT, exercise
+from tests.conftest import EXERCISES, exercise
 
 IDS = [e.id for e in EXERCISES]
 KEYS = ("3f1c0a9e5b7d2468", "a07e4411c2d9b365")  # fixed: the same variants on every run
@@ -287,7 +287,7 @@ def test_rename_invalid(src, names):
 def test_rename_keeps_attributes_and_keywords():
     text, used = _renamed("def f(a):\n    w = a.w\n    return g(w=w)\n")
     new = used["w"]
-    assert f"a.w" in text and f"g(w={new})" in text and f"{new} = a.w" in text
+    assert "a.w" in text and f"g(w={new})" in text and f"{new} = a.w" in text
 
 
 def test_new_names_are_fresh_and_distinct():
