@@ -102,7 +102,7 @@ def _symptom(readme: str) -> list[str]:
 
 def _printed(bundle: Path, ex) -> list[str]:
     rel = f"{ex.category}/{ex.slug}/{ex.file}"
-    run = subprocess.run([sys.executable, rel], cwd=bundle, capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, rel], cwd=bundle, capture_output=True, text=True)
     # Python names the script by its absolute path in tracebacks and warnings; the README by the bundle's
     return (run.stdout + run.stderr).replace(f"{bundle.resolve()}/", "").replace(f"{bundle}/", "").splitlines()
 
