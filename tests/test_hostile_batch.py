@@ -219,9 +219,9 @@ def test_a_killed_warm_server_is_restarted(tmp_path, monkeypatch):
     servers = []
     real_start = warm.WarmSandbox._start
 
-    def start(self):
+    def start(self, *args, **kwargs):
         servers.append(self)
-        real_start(self)
+        real_start(self, *args, **kwargs)
 
     monkeypatch.setattr(warm.WarmSandbox, "_start", start)
 

@@ -308,7 +308,9 @@ def _run(tasks, bugset, store, jobs, console, total, reused, jail=True, failed=N
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     graders = sorted({t.exercise.grader_path for t in tasks})
     latencies: list[float] = []
-    with WarmSandbox(graders, jail=jail) as server, BatchProgress(total, console, already=reused) as bar:
+    # Not waiting for the server to be ready: the workers start on the static checks of
+    # their first files while it imports numpy and scikit-learn.
+    with WarmSandbox(graders, jail=jail, wait=False) as server, BatchProgress(total, console, already=reused) as bar:
         loop = _Loop(tasks, bugset, store, jobs, server, bar, latencies, failed)
         loop.run()
         return latencies, server.restarts

@@ -97,9 +97,14 @@ class WarmSandbox:
 
     `jail`: None uses a bubblewrap jail when the machine has one, True requires it, False
     goes without. `restart()` replaces a server that died; clients keep working, since
-    the new server listens on the same socket path."""
+    the new server listens on the same socket path.
 
-    def __init__(self, graders: list[Path] = (), jail: bool | None = None):
+    `wait=False` returns as soon as the server is launched: its socket is bound already, so
+    runs asked for meanwhile wait in its backlog, and a server that fails to come up closes
+    the socket, which fails those runs as the machinery's fault (batch grading then
+    restarts it, and a restart waits and raises SandboxUnavailable if it cannot start)."""
+
+    def __init__(self, graders: list[Path] = (), jail: bool | None = None, wait: bool = True):
         from . import jail as jails
 
         self.graders = list(graders)
@@ -112,9 +117,9 @@ class WarmSandbox:
         self.client = WarmClient(self.sock_path, str(self.home), self.jailed)
         self.restarts = 0
         self.proc = None
-        self._start()
+        self._start(wait)
 
-    def _start(self) -> None:
+    def _start(self, wait: bool = True) -> None:
         from . import jail as jails
 
         self.marker = secrets.token_hex(8)
@@ -158,6 +163,8 @@ class WarmSandbox:
             listener.close()  # the server holds it now
         self.proc.stdin.write(json.dumps(config).encode() + b"\n")
         self.proc.stdin.flush()
+        if not wait:
+            return
         ready = self._wait_ready()
         if ready != b"ready\n":
             tail = self._log_tail()
