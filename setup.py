@@ -1,5 +1,5 @@
-"""Build hook: ship exercises/ and graders/ inside the wheel as bughunt/exercises and
-bughunt/graders (package data), from where they sit in the repository, so that
+"""Build hook: ship exercises/, graders/ and examples/ inside the wheel as bughunt/exercises,
+bughunt/graders and bughunt/examples (package data), from where they sit in the repository, so that
 `pip install bughunt` alone gives every command its exercises. Everything else is in
 pyproject.toml."""
 import os
@@ -7,7 +7,7 @@ import os
 from setuptools import find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = {"bughunt.exercises": "exercises", "bughunt.graders": "graders"}
+DATA = {"bughunt.exercises": "exercises", "bughunt.graders": "graders", "bughunt.examples": "examples"}
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".bughunt"}
 
 

@@ -227,7 +227,37 @@ def export_gradescope(set_spec: str, out: Path, sets_file: Path | None) -> None:
     click.echo(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
 
 
+#: worked examples shipped with the package (examples/ in the repository)
+EXAMPLES = {"instructor": "a roster of 30, a sets file, and a script that fakes a class's hand-in"}
+
+
+@click.command("example")
+@click.argument("name", type=click.Choice(sorted(EXAMPLES)))
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+def example_cmd(name: str, directory: Path) -> None:
+    """Copy a worked example to DIRECTORY (instructor: a roster of 30, a sets file, and a
+    script that fakes a class's hand-in, to try assign and grade before a real class)."""
+    import shutil
+
+    from .paths import RootNotFound, package_root
+
+    try:
+        source = package_root() / "examples" / name
+    except RootNotFound as exc:
+        raise click.UsageError(str(exc)) from None
+    if not source.is_dir():
+        raise click.UsageError(f"this installation of bughunt lacks its {name} example; reinstall it")
+    files = sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith((".", "__")))
+    clash = [p.name for p in files if (directory / p.name).exists()]
+    if clash:
+        raise click.UsageError(f"{directory} already holds {clash[0]}; choose an empty or new folder")
+    directory.mkdir(parents=True, exist_ok=True)
+    for p in files:
+        shutil.copyfile(p, directory / p.name)
+    click.echo(f"wrote {', '.join(p.name for p in files)} to {directory}")
+
+
 def register(main: click.Group) -> None:
-    for cmd in (sets_cmd, assign, grade_cmd, export):
+    for cmd in (sets_cmd, assign, grade_cmd, export, example_cmd):
         main.add_command(cmd)
 

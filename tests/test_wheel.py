@@ -39,7 +39,7 @@ def venv(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("wheel")
     src = base / "src"
     src.mkdir()
-    for name in ("bughunt", "exercises", "graders"):
+    for name in ("bughunt", "exercises", "graders", "examples"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".bughunt"))
     for name in ("setup.py", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
@@ -123,6 +123,55 @@ def test_the_wheel_carries_the_exercises_and_works_outside_the_repository(venv, 
     assert "0 / 6 done" in _run(venv, ["bughunt", "list"], student).stdout
 
     _watch_and_quit(venv, ws)
+
+
+def test_the_readme_instructor_flow_runs_from_the_wheel(venv, tmp_path):
+    """The README's instructor flow, with nothing but the installed wheel: the example, a
+    class assigned with variants and a grading secret, a faked LMS hand-in graded in the
+    jail, and the Gradescope autograder carrying the same secret."""
+    import csv
+    import stat
+    import zipfile
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    made = _run(venv, ["bughunt", "example", "instructor", "demo"], outside)
+    assert made.returncode == 0, made.stderr
+    demo = outside / "demo"
+    roster = (demo / "roster.csv").read_text().splitlines()
+    (demo / "roster.csv").write_text("\n".join(roster[:7]) + "\n")  # six students: one of each kind
+    assert "week3" in _run(venv, ["bughunt", "sets"], demo).stdout
+    assign = _run(venv, ["bughunt", "assign", "week3", "--roster", "roster.csv", "--seed", "7", "--out", str(tmp_path / "week3")], demo)
+    assert assign.returncode == 0, assign.stderr
+    bundle = tmp_path / "week3" / "instructor"
+    secret = (bundle / "grading-secret.txt").read_text().strip()
+    assert len(secret) == 64 and stat.S_IMODE((bundle / "grading-secret.txt").stat().st_mode) == 0o600
+    fake = _run(venv, ["python", "fake_submissions.py", str(tmp_path / "week3"), str(tmp_path / "class.zip")], demo)
+    assert fake.returncode == 0, fake.stderr
+    kinds = dict(line.split("\t") for line in fake.stdout.split("\n") if "\t" in line)
+    results = tmp_path / "results"
+    graded = _run(venv, ["bughunt", "grade", str(tmp_path / "class.zip"), "--set", str(bundle), "--out", str(results)], demo)
+    if "no jail" in graded.stderr:
+        pytest.skip("no jail on this machine: " + graded.stderr.strip()[-200:])
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    with open(results / "gradebook.csv", newline="") as fh:
+        rows = {r["SIS User ID"]: r for r in csv.DictReader(fh) if r["Student"].strip() != "Points Possible"}
+    by_kind = {kind: rows[sid] for sid, kind in kinds.items()}
+    total = next(k for k in rows[next(iter(rows))] if k.endswith(": Total"))
+    assert float(by_kind["fixed"][total]) == 35 and float(by_kind["suppressed"][total]) == 0
+    assert float(by_kind["absent"][total]) == 0 and float(by_kind["partial"][total]) == 15
+    summary = (results / "summary.md").read_text()
+    copier = next(sid for sid, kind in kinds.items() if kind == "copied")
+    assert copier in summary.split("##")[1], "the copy is flagged at the top of the summary"
+    record = next((results / ".bughunt" / "results").rglob("*.json")).read_text()
+    assert '"cases": "secret"' in record  # graded on the instructor's hidden cases
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((results / "gradebook.csv").stat().st_mode) == 0o666 & ~mask  # shareable, as the umask says
+    export = _run(venv, ["bughunt", "export", "gradescope", str(bundle), "--out", str(tmp_path / "ag.zip")], demo)
+    assert export.returncode == 0, export.stderr
+    with zipfile.ZipFile(tmp_path / "ag.zip") as zf:
+        assert zf.read("grading-secret.txt").decode().strip() == secret
 
 
 def _watch_and_quit(venv: Path, ws: Path) -> None:

@@ -1,7 +1,7 @@
 """Make a fake class hand-in from an `bughunt assign` output, to try `bughunt grade` before
 real students do: an LMS-style zip with one folder per student.
 
-    python examples/instructor/fake_submissions.py ASSIGN_OUT submissions.zip
+    python fake_submissions.py ASSIGN_OUT submissions.zip   (written by `bughunt example instructor DIR`)
 
 Students cycle through six kinds, by their position in the roster:
   fixed      every exercise repaired (the fixed variant the instructor bundle holds)
