@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .grader import CaseResult, Grader, hidden_cases, load_grader
 from .secret import is_public
+from .verdict import OUTCOME_REASONS as _OUTCOME_REASONS
 from .observations import function_lines, problems
 from .manifest import Exercise
 from .sandbox import Limits, run_probe
@@ -16,17 +17,6 @@ from .static.base import UNKNOWN, WRONG, Source, SourceError
 from .static.policy import ForbiddenConstruct
 from .verdict import Check, Suppression, Verdict, finalize
 
-_OUTCOME_REASONS = {
-    "timeout": "did not finish within {t:g} seconds on the hidden data; look for a loop that never ends "
-    "or work that grows too fast",
-    "memory": "ran out of memory (limit {mb} MB) on the hidden data; look for arrays that grow without bound",
-    "flood": "printed more than {kb} KB of output while being graded; remove the print in a loop",
-    "crash": "crashed the Python process ({detail}), for example through runaway recursion or a killed process",
-    "exited": "stopped the program itself ({detail}) before grading finished; remove calls to "
-    "sys.exit, os._exit or quit from the graded code",
-    "internal": "could not be graded: {detail}",
-    "tampered": "{detail}, which the exercise cannot produce: the submission interfered with the grading process",
-}
 
 #: how much of an exception message the student's own code raised is shown back: enough
 #: to recognise the error, too little to carry the hidden inputs out in a report
@@ -87,15 +77,12 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
         data = path.read_bytes()
     except OSError as exc:
         return _error(verdict, f"{shown}: cannot read the file ({exc.strerror or exc})")
-    try:
-        src = Source.parse(data)
-    except SourceError as exc:
-        where = f"{shown}:{exc.line}" if exc.line else shown
-        return _error(verdict, f"{where}: {exc}; fix this before the exercise can be graded")
     grader = grader or load_grader(exercise.grader_path)
 
     # The child runs a private copy of exactly the bytes analysed here, so the file cannot
-    # change between the static checks and the run; both proceed at the same time.
+    # change between the static checks and the run; both proceed at the same time. The run
+    # is asked for first, before even the parse: a file that does not parse fails to import
+    # in the child too, and its verdict is the parse error below.
     with tempfile.TemporaryDirectory(prefix="bughunt-file-") as copy_dir:
         os.chmod(copy_dir, 0o755)
         copy = Path(copy_dir) / path.name
@@ -103,6 +90,11 @@ def _grade(exercise: Exercise, path: Path, shown: str, verdict: Verdict, grader:
         os.chmod(copy, 0o644)
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(runner, exercise.grader_path, copy, limits, seed=seed)
+            try:
+                src = Source.parse(data)
+            except SourceError as exc:
+                where = f"{shown}:{exc.line}" if exc.line else shown
+                return _error(verdict, f"{where}: {exc}; fix this before the exercise can be graded")
             for chk in grader.static_checks():
                 verdict.checks.extend(static_verdict(chk, src))
             # Every exercise: the code that runs must be the code that was read.

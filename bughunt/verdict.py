@@ -134,3 +134,18 @@ def finalize(verdict: Verdict) -> Verdict:
         ok = all(c.passed for c in verdict.checks) and not verdict.suppressions
         verdict.status = "pass" if ok else "fail"
     return verdict
+
+
+#: why a run produced no verdict, by the sandbox's outcome: the text after "your code ".
+#: Here, not in grading, so that reports can use it without importing libcst.
+OUTCOME_REASONS = {
+    "timeout": "did not finish within {t:g} seconds on the hidden data; look for a loop that never ends "
+    "or work that grows too fast",
+    "memory": "ran out of memory (limit {mb} MB) on the hidden data; look for arrays that grow without bound",
+    "flood": "printed more than {kb} KB of output while being graded; remove the print in a loop",
+    "crash": "crashed the Python process ({detail}), for example through runaway recursion or a killed process",
+    "exited": "stopped the program itself ({detail}) before grading finished; remove calls to "
+    "sys.exit, os._exit or quit from the graded code",
+    "internal": "could not be graded: {detail}",
+    "tampered": "{detail}, which the exercise cannot produce: the submission interfered with the grading process",
+}

@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..grading import _OUTCOME_REASONS
 from ..sets import BugSet
 from ..templates import num, one_line, percent, render
+from ..verdict import OUTCOME_REASONS as _OUTCOME_REASONS
 from . import atomic
 from .charts import histogram_svg, histogram_text
 from .check_titles import check_title, suppression_title

@@ -159,7 +159,7 @@ def _read_capped(fd: int, cap: int, sink: list, over: threading.Event, started: 
             sink.append(first)
             total = 1
         while True:
-            chunk = stream.read(65536)
+            chunk = stream.read(1 << 20)  # few reads: each needs the GIL back
             if not chunk:
                 return
             total += len(chunk)

@@ -68,6 +68,21 @@ class _Lines:
         return json.loads(line)
 
 
+_F_SETPIPE_SZ = 1031
+
+
+def _widen(fd: int) -> None:
+    """Give the reply pipe room for a whole typical reply (1 MiB, the unprivileged maximum),
+    so the child writes it and exits at once. With the default 64 KiB it waited on this
+    process's reader thread, which needs the GIL that the static checks hold."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, 1 << 20)
+    except (OSError, ImportError, AttributeError):
+        pass  # the default size works, only slower
+
+
 def _drain_fd(fd: int, *args) -> None:
     with os.fdopen(fd, "rb", buffering=0) as stream:
         _drain(stream, *args)
@@ -262,6 +277,7 @@ class WarmClient:
         payload = json.dumps(request).encode()
         out_r, out_w = os.pipe()
         reply_r, reply_w = os.pipe()
+        _widen(reply_w)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         start = time.monotonic()
         try:
