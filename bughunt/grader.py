@@ -56,9 +56,7 @@ class CaseResult:
     error: dict | None = None
 
 
-#: the seed of the public hidden cases (a student's local self-check); an instructor's
-#: secret replaces it when grading a class
-PUBLIC_SEED = 20240917
+from .secret import PUBLIC_SEED  # noqa: E402  (re-exported: graders and tests import it from here)
 
 
 def case_rng(seed: int, *tags: str | int):

@@ -37,8 +37,6 @@ def _renames_by_student(bugset: BugSet, exercise_id: str) -> dict[str, dict[str,
 
 def copied_variants(bugset: BugSet, student_id: str, submission) -> list[tuple[str, str]]:
     """(exercise id, owner) for each file of this submission carrying another student's variant."""
-    from ..variants import match_variant
-
     found = []
     for ex in bugset.exercises:
         file = submission.files.get(ex.id)
@@ -49,6 +47,8 @@ def copied_variants(bugset: BugSet, student_id: str, submission) -> list[tuple[s
             text = Path(file).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
+        from ..variants import match_variant  # libcst: only when there are variants to compare
+
         owner = match_variant(text, candidates)
         if owner is not None and owner != student_id:
             found.append((ex.id, owner))
