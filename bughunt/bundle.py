@@ -9,7 +9,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .sets import toml_string
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,16 +36,22 @@ class Bundle:
 
 def bundle_marker(set_name: str, student: str | None, files: dict[str, str]) -> str:
     """The marker's text: `files` maps exercise id -> path relative to the bundle root."""
-    lines = [
-        "# Written by `bughunt assign`. `bughunt check` run inside this folder grades the files listed here.",
-        f"format_version = {FORMAT_VERSION}",
-        f"set = {toml_string(set_name)}",
-    ]
+    return marker_text(
+        "Written by `bughunt assign`. `bughunt check` run inside this folder grades the files listed here.",
+        set_name, student, files,
+    )
+
+
+def marker_text(comment: str, set_name: str, student: str | None, files: dict[str, str]) -> str:
+    """A bundle or workspace marker: a comment, then TOML written by tomli-w."""
+    import tomli_w
+
+    data: dict = {"format_version": FORMAT_VERSION, "set": set_name}
     if student is not None:
-        lines.append(f"student = {toml_string(student)}")
-    lines += ["", "[exercises]"]
-    lines += [f"{toml_string(ex_id)} = {toml_string(rel)}" for ex_id, rel in files.items()]
-    return "\n".join(lines) + "\n"
+        data["student"] = student
+    data["exercises"] = dict(files)
+    header = "".join(f"# {line}\n" for line in comment.splitlines())
+    return header + tomli_w.dumps(data)
 
 
 def read_bundle(root: Path) -> Bundle:

@@ -122,14 +122,6 @@ class BugSet:
         return tomli_w.dumps({"format_version": FORMAT_VERSION, "sets": {self.name: body}})
 
 
-def toml_string(s: str) -> str:
-    """`s` as a TOML basic string, written by tomli-w (quotes, backslashes and control
-    characters escaped), for the few places that still write a TOML line by hand."""
-    import tomli_w
-
-    return tomli_w.dumps({"s": s})[len("s = "):].rstrip("\n")
-
-
 def _num(x: float) -> int | float:
     # An integer stays one (points = 10, not 10.0); any other float keeps every digit (tomli-w
     # writes its repr), so the frozen set awards exactly the points of the original.

@@ -221,18 +221,13 @@ def handout_name(ex: Exercise, notebooks: bool) -> str:
 
 
 def _marker(files: dict[str, str]) -> str:
-    from .sets import toml_string
+    from .bundle import marker_text
 
-    lines = [
-        "# Written by `bughunt init`. `bughunt check` and `pytest` run inside this folder grade the files",
-        "# listed here against the exercises of the installed bughunt package.",
-        "format_version = 1",
-        f"set = {toml_string(WORKSPACE_SET)}",
-        "",
-        "[exercises]",
-    ]
-    lines += [f"{toml_string(i)} = {toml_string(rel)}" for i, rel in files.items()]
-    return "\n".join(lines) + "\n"
+    return marker_text(
+        "Written by `bughunt init`. `bughunt check` and `pytest` run inside this folder grade the files\n"
+        "listed here against the exercises of the installed bughunt package.",
+        WORKSPACE_SET, None, files,
+    )
 
 
 def hints_markdown(ex: Exercise) -> str:
