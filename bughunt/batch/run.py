@@ -107,17 +107,32 @@ def worker_context():
     ctx.set_forkserver_preload([*WORKER_PRELOAD, *modules, *(m for m in LIBRARIES if not m.startswith("bughunt."))])
     global _STOP_REGISTERED
     if not _STOP_REGISTERED:
-        # At exit, stop the fork server and wait for it, as for any other child: nothing is
-        # left running, and its CPU time counts towards this process's children.
         import atexit
-        from multiprocessing import forkserver
 
-        atexit.register(getattr(forkserver._forkserver, "_stop", lambda: None))
+        atexit.register(_stop_fork_server)
         _STOP_REGISTERED = True
     return ctx
 
 
 _STOP_REGISTERED = False
+
+
+def _stop_fork_server() -> None:
+    """At exit, end the fork server and reap it, as any other child: nothing is left
+    running, and its CPU time counts towards this process's children. It is killed, not
+    asked to stop: it holds no state, and a clean exit spent a third of a second tearing
+    down numpy, SciPy, scikit-learn and libcst."""
+    import signal
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    getattr(server, "_stop", lambda: None)()
 
 
 def _start_fork_server() -> None:
