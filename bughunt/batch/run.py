@@ -259,44 +259,57 @@ def grade_class(
         jail = True
     started = time.monotonic()
     _start_fork_server()  # its imports overlap reading the submissions and starting the jail
-    console = console or Console(stderr=True)
-    out = Path(out)
-    work = out / WORK_DIR
-    fresh = out if not out.exists() else work if not work.exists() else None
-    work.mkdir(parents=True, exist_ok=True)
+    from ..sandbox.warm import SandboxUnavailable, WarmSandbox
+
+    try:  # launched now too, without waiting: its imports are on the path to the first result
+        early = WarmSandbox([], jail=jail, wait=False)
+    except (SandboxUnavailable, OSError):
+        early = None  # _run starts one itself and reports why it cannot
     try:
-        collected = ingest.collect(Path(source), work / "submissions", bugset.exercises, roster, single=single)
-        _check_something_to_grade(Path(source), collected, roster)
-    except BaseException:
-        if fresh is not None:  # this run made it: leave nothing behind
-            shutil.rmtree(fresh, ignore_errors=True)
+        console = console or Console(stderr=True)
+        out = Path(out)
+        work = out / WORK_DIR
+        fresh = out if not out.exists() else work if not work.exists() else None
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            collected = ingest.collect(Path(source), work / "submissions", bugset.exercises, roster, single=single)
+            _check_something_to_grade(Path(source), collected, roster)
+        except BaseException:
+            if fresh is not None:  # this run made it: leave nothing behind
+                shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        students, by_key = plan(bugset, collected, roster)
+        strays = unmatched(collected, roster)
+        store = ResultStore(work / "results")
+
+        tasks, reused = [], 0
+        # Fingerprints are taken once, before any code runs: a file changed mid-batch cannot
+        # make results already graded look stale (or missing) when the reports are assembled.
+        fps: dict[tuple[str, str], str] = {}
+        for student in students + strays:
+            sub = by_key.get(student.id)
+            for ex in bugset.exercises:
+                file = sub.files.get(ex.id) if sub else None
+                if file is None:
+                    continue
+                fp = fingerprint(ex, file, bugset.limits_for(ex), bugset.seed_for(ex))
+                fps[(student.id, ex.id)] = fp
+                if store.get(student.id, ex.id, fp) is not None:
+                    reused += 1
+                    continue
+                tasks.append(Task(student.id, ex, file, _relative(file, sub.root), fp))
+
+        total = reused + len(tasks)
+        if reused:
+            console.print(f"resuming: {reused} of {total} exercises already graded, {len(tasks)} to grade", markup=False)
+    except BaseException:  # bad input: the early server goes with it
+        if early is not None:
+            early.close()
         raise
-    students, by_key = plan(bugset, collected, roster)
-    strays = unmatched(collected, roster)
-    store = ResultStore(work / "results")
-
-    tasks, reused = [], 0
-    # Fingerprints are taken once, before any code runs: a file changed mid-batch cannot
-    # make results already graded look stale (or missing) when the reports are assembled.
-    fps: dict[tuple[str, str], str] = {}
-    for student in students + strays:
-        sub = by_key.get(student.id)
-        for ex in bugset.exercises:
-            file = sub.files.get(ex.id) if sub else None
-            if file is None:
-                continue
-            fp = fingerprint(ex, file, bugset.limits_for(ex), bugset.seed_for(ex))
-            fps[(student.id, ex.id)] = fp
-            if store.get(student.id, ex.id, fp) is not None:
-                reused += 1
-                continue
-            tasks.append(Task(student.id, ex, file, _relative(file, sub.root), fp))
-
-    total = reused + len(tasks)
-    if reused:
-        console.print(f"resuming: {reused} of {total} exercises already graded, {len(tasks)} to grade", markup=False)
     failed: dict[tuple[str, str], dict] = {}
-    latencies, restarts = _run(tasks, bugset, store, jobs, console, total, reused, jail, failed)
+    if not tasks and early is not None:
+        early.close()  # everything was graded already
+    latencies, restarts = _run(tasks, bugset, store, jobs, console, total, reused, jail, failed, early)
 
     # One pass over both, so a copy between a roster student and an unmatched submission is flagged.
     everyone = assemble(bugset, students + strays, by_key, store, roster is not None, failed, fps)
@@ -318,7 +331,7 @@ def grade_class(
     return result
 
 
-def _run(tasks, bugset, store, jobs, console, total, reused, jail=True, failed=None) -> tuple[list[float], int]:
+def _run(tasks, bugset, store, jobs, console, total, reused, jail=True, failed=None, server=None) -> tuple[list[float], int]:
     """Grade `tasks`; store each result as it lands. Files the machinery failed on go to
     `failed` (by (student, exercise)), never to the store."""
     if not tasks:
@@ -331,7 +344,8 @@ def _run(tasks, bugset, store, jobs, console, total, reused, jail=True, failed=N
     latencies: list[float] = []
     # Not waiting for the server to be ready: the workers start on the static checks of
     # their first files while it imports numpy and scikit-learn.
-    with WarmSandbox(graders, jail=jail, wait=False) as server, BatchProgress(total, console, already=reused) as bar:
+    server = server or WarmSandbox(graders, jail=jail, wait=False)
+    with server, BatchProgress(total, console, already=reused) as bar:
         loop = _Loop(tasks, bugset, store, jobs, server, bar, latencies, failed)
         loop.run()
         return latencies, server.restarts
