@@ -26,7 +26,10 @@ GradebookExporter (lib/gradebook_exporter.rb), which writes the CSV Canvas itsel
 - Scores are plain numbers with at most two decimals (the exporter's precision). A missing
   or ungradable exercise scores 0; its status is in the feedback, not in the number.
 - A student name that starts with "=" is written as ="name", as the exporter does, so a
-  spreadsheet opening the file does not run it as a formula.
+  spreadsheet opening the file does not run it as a formula. Any other text cell that a
+  spreadsheet would read as a formula (starting with +, -, @, a tab or a carriage return)
+  gets a leading apostrophe, which spreadsheets show as text. A Canvas display name is the
+  student's own to set, so these cells are student-controlled.
 """
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "    Points Possible"
 READ_ONLY = "(read only)"
 _STARTS_WITH_EQUAL = re.compile(r"^\s*=")
+_FORMULA_START = ("+", "-", "@", "\t", "\r")
 
 
 def column_name(prefix: str, exercise_id: str) -> str:
@@ -51,13 +55,20 @@ def column_name(prefix: str, exercise_id: str) -> str:
 
 
 def _student_name(name: str) -> str:
-    return f'="{name}"' if _STARTS_WITH_EQUAL.match(name) else name
+    return f'="{name}"' if _STARTS_WITH_EQUAL.match(name) else spreadsheet_text(name)
+
+
+def spreadsheet_text(text: str) -> str:
+    """`text` for a CSV cell that a spreadsheet must show, never evaluate."""
+    if _STARTS_WITH_EQUAL.match(text) or text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
 
 
 def student_cells(s: Student) -> list[str]:
     """Student, ID, SIS User ID, SIS Login ID, Section for one roster student (see above)."""
     sis = s.sis_id or ("" if s.canvas_id else s.id)
-    return [_student_name(s.name), s.canvas_id, sis, s.login, s.section]
+    return [_student_name(s.name), s.canvas_id, sis, s.login, spreadsheet_text(s.section)]
 
 
 def gradebook_rows(bugset: BugSet, reports: list[StudentReport], assignment_name: str | None = None) -> list[list[str]]:
@@ -87,4 +98,4 @@ def write_gradebook(path: Path, bugset: BugSet, reports: list[StudentReport], as
     atomic.write_text(Path(path), gradebook_csv(bugset, reports, assignment_name))
 
 
-__all__ = ["column_name", "student_cells", "gradebook_csv", "gradebook_rows", "write_gradebook", "POINTS_POSSIBLE", "READ_ONLY"]
+__all__ = ["column_name", "spreadsheet_text", "student_cells", "gradebook_csv", "gradebook_rows", "write_gradebook", "POINTS_POSSIBLE", "READ_ONLY"]

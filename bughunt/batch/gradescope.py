@@ -29,6 +29,7 @@ from ..sets import BugSet
 from ..templates import environment, md, md_message, num
 from . import atomic
 from .feedback import exercise_feedback
+from .gradebook import spreadsheet_text
 from .model import StudentReport
 
 VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
@@ -103,7 +104,9 @@ def scores_rows(reports: list[StudentReport]) -> list[list[str]]:
     rows = [list(SCORE_COLUMNS)]
     for report in sorted(reports, key=lambda r: r.student.id):
         s = report.student
-        rows.append([s.name, s.sis_id or s.id, s.email, num(report.total)])
+        # Name and e-mail come from the roster (a Canvas display name is the student's to
+        # set): never let a spreadsheet evaluate them.
+        rows.append([spreadsheet_text(s.name), s.sis_id or s.id, spreadsheet_text(s.email), num(report.total)])
     return rows
 
 
