@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
@@ -96,7 +97,7 @@ class Source:
             raise SourceError(f"syntax error: {exc.message}", exc.raw_line) from None
         src = cls(text, module, MetadataWrapper(module, unsafe_skip_copy=True))
         src.pytree = pytree
-        src._preorder  # index the tree now, so that `findall` can find this source
+        src._index  # index the tree now, so that `findall` can find this source
         return src
 
     @cached_property
@@ -124,7 +125,7 @@ class Source:
     def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
         """Each node's parent (the module has none), recorded by the same walk that indexes
         the tree for `find`, instead of libcst's ParentNodeProvider (another full walk)."""
-        return self._preorder[2]
+        return self._index.parent
 
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
@@ -153,66 +154,57 @@ class Source:
         }
 
     @cached_property
-    def _preorder(self) -> tuple[list[cst.CSTNode], dict[int, tuple[int, int]], dict]:
-        """Every node in visiting order, and each node's subtree as a slice of that list.
+    def _index(self) -> "_Index":
+        """Every node in visiting order, each node's subtree as a slice of that list, its
+        parent, and where the nodes of each class sit.
 
         Checks search the same tree hundreds of times; one walk here replaces a full
         libcst traversal per search. The walk is one visitor pass: asking each node for
         its `children` costs a small traversal per node."""
-        walker = _Preorder()
-        self.module.visit(walker)
+        index = _Index()
+        self.module.visit(index)
         _LIVE[id(self.module)] = self
-        return walker.order, walker.span, walker.parent
+        return index
 
     def find(self, root: cst.CSTNode, matcher) -> list[cst.CSTNode]:
-        order, span, _ = self._preorder
-        where = span.get(id(root))
-        if where is None or order[where[0]] is not root:  # a node from another tree
+        index = self._index
+        if not index.holds(root):  # a node from another tree
             return list(m.findall(root, matcher))
-        start, end = where
+        start, end = index.span[id(root)]
         types = _node_types(matcher)
         if types is None:
-            return [n for n in order[start:end] if m.matches(n, matcher)]
+            return [n for n in index.order[start:end] if m.matches(n, matcher)]
         # A matcher for a node type can only match nodes of that type: take the positions
-        # of those nodes inside the subtree from the per-type index (libcst's node classes
+        # of those nodes inside the subtree from the per-class index (libcst's node classes
         # are ABCs, so even an isinstance test on every node of the slice was slow).
-        positions = self._positions_of(types)
+        positions = index.positions_of(types)
         hits = []
         for pos in positions:
-            lo, hi = bisect.bisect_left(pos, start), bisect.bisect_left(pos, end)
-            hits.extend(pos[lo:hi])
+            hits.extend(pos[bisect.bisect_left(pos, start):bisect.bisect_left(pos, end)])
         if len(positions) > 1:
             hits.sort()
-        return [order[i] for i in hits if m.matches(order[i], matcher)]
-
-    def _positions_of(self, types: tuple[type, ...]) -> list[list[int]]:
-        """Preorder positions of the nodes of each class in the tree that is one of `types`
-        or a subclass, one sorted list per class."""
-        cache = self.__dict__.setdefault("_type_cache", {})
-        if types not in cache:
-            by_type = self.__dict__.get("_by_type")
-            if by_type is None:
-                by_type = {}
-                for i, node in enumerate(self._preorder[0]):
-                    by_type.setdefault(type(node), []).append(i)
-                self.__dict__["_by_type"] = by_type
-            cache[types] = [pos for cls, pos in by_type.items() if issubclass(cls, types)]
-        return cache[types]
+        return [index.order[i] for i in hits if m.matches(index.order[i], matcher)]
 
     def graded_nodes(self) -> list[cst.CSTNode]:
         """Everything except the `if __name__ == "__main__":` block, which only runs on visible data."""
         return [s for s in self.module.body if not _is_main_guard(s)]
 
 
-class _Preorder(cst.CSTVisitor):
+class _Index(cst.CSTVisitor):
+    """One walk of a tree: `order` (preorder), `span` (id of a node -> its subtree as a slice
+    of `order`), `parent`, and `by_class` (node class -> its positions in `order`)."""
+
     def __init__(self) -> None:
         self.order: list[cst.CSTNode] = []
         self.span: dict[int, tuple[int, int]] = {}
         self.parent: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.by_class: dict[type, list[int]] = {}
         self._stack: list[cst.CSTNode] = []
+        self._classes: dict[tuple[type, ...], list[list[int]]] = {}
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         self.span[id(node)] = (len(self.order), -1)
+        self.by_class.setdefault(type(node), []).append(len(self.order))
         self.order.append(node)
         if self._stack:
             self.parent[node] = self._stack[-1]
@@ -224,11 +216,19 @@ class _Preorder(cst.CSTVisitor):
         start = self.span[id(original_node)][0]
         self.span[id(original_node)] = (start, len(self.order))
 
+    def holds(self, node: cst.CSTNode) -> bool:
+        where = self.span.get(id(node))
+        return where is not None and self.order[where[0]] is node
+
+    def positions_of(self, types: tuple[type, ...]) -> list[list[int]]:
+        """The sorted positions of the nodes of each class that is one of `types` or a subclass."""
+        if types not in self._classes:
+            self._classes[types] = [pos for cls, pos in self.by_class.items() if issubclass(cls, types)]
+        return self._classes[types]
+
 
 #: Sources whose tree has been indexed, by id of their module: `findall` searches a node
 #: of theirs through the index. Weak values: a Source leaves when nothing else holds it.
-import weakref  # noqa: E402
-
 _LIVE: "weakref.WeakValueDictionary[int, Source]" = weakref.WeakValueDictionary()
 
 
@@ -237,9 +237,7 @@ def findall(root: cst.CSTNode, matcher) -> list[cst.CSTNode]:
     to when there is one (a slice of one list instead of a full libcst traversal, which
     rebuilds every node it passes)."""
     for src in list(_LIVE.values()):
-        order, span, _ = src._preorder
-        where = span.get(id(root))
-        if where is not None and order[where[0]] is root:
+        if src._index.holds(root):
             return src.find(root, matcher)
     return list(m.findall(root, matcher))
 

@@ -1306,7 +1306,7 @@ def analyze(src: Source, entry: tuple[str, ...] | None = None) -> list[tuple[str
 
 def _enclosing(src: Source, node, owner_of) -> str:
     """The name of the innermost graded function (or method) whose text holds `node`."""
-    order, span, _ = src._preorder
+    span = src._index.span
     where = span.get(id(node))
     best, size = "the module", None
     if where is None:
