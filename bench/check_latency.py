@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     from bughunt.sandbox.warm import WarmSandbox
     from bughunt.workspace import grade_file
 
-    with WarmSandbox([ex.grader_path]) as box:
+    with WarmSandbox() as box:
         def warm():
             t0, c0 = time.perf_counter(), _self_cpu()
             v = grade_file(ex, fixed, runner=box.run)

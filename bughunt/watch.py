@@ -194,7 +194,7 @@ class Watcher:
         try:
             from .sandbox.warm import WarmSandbox
 
-            self.box = WarmSandbox([ex.grader_path for ex in self.ctx.exercises])
+            self.box = WarmSandbox()
         except Exception as exc:  # e.g. no fork server on this platform: grade cold
             self.say(f"[yellow]warm grading unavailable ({exc}); each check starts a fresh process[/]")
             self.box = None

@@ -39,7 +39,7 @@ def sandbox_kind(request):
         return
     from bughunt.sandbox.warm import WarmSandbox
 
-    with WarmSandbox([EX.grader_path]) as warm:
+    with WarmSandbox() as warm:
         RUNNER = warm.run
         yield "warm"
     RUNNER = None

@@ -17,7 +17,7 @@ def warm():
     limited process (tests/test_forkserver.py proves warm and cold verdicts agree)."""
     from bughunt.sandbox.warm import WarmSandbox
 
-    with WarmSandbox([ex.grader_path for ex in EXERCISES]) as server:
+    with WarmSandbox() as server:
         yield server.run
 
 

@@ -20,7 +20,7 @@ IDS = ("sigmoid/overflow-basic", "leakage/scaler-before-split")
 
 @pytest.fixture(scope="module")
 def warm():
-    with WarmSandbox([exercise(i).grader_path for i in IDS]) as server:
+    with WarmSandbox() as server:
         yield server
 
 
@@ -114,7 +114,7 @@ def test_stopping_the_server_stops_running_submissions(tmp_path):
     ex = exercise("sigmoid/overflow-basic")
     slow = tmp_path / "model.py"
     slow.write_text("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\ntime.sleep(60)\n")
-    server = WarmSandbox([ex.grader_path])
+    server = WarmSandbox()
     marker = server.marker
     with ThreadPoolExecutor(1) as pool:
         fut = pool.submit(server.run, ex.grader_path, slow, Limits(timeout=30))
@@ -133,7 +133,7 @@ def test_stopping_the_server_stops_running_submissions(tmp_path):
 
 def test_a_dead_server_gives_a_reason_not_a_hang(tmp_path):
     ex = exercise("sigmoid/overflow-basic")
-    server = WarmSandbox([ex.grader_path])
+    server = WarmSandbox()
     server.close()
     result = server.run(ex.grader_path, ex.path, Limits(timeout=5))
     assert result.outcome == "internal" and "server" in result.detail

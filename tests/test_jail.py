@@ -38,7 +38,7 @@ def runner(request):
     if request.param == "cold":
         yield lambda path: run_probe(EX.grader_path, path, LIMITS)
         return
-    with WarmSandbox([EX.grader_path]) as warm:
+    with WarmSandbox() as warm:
         assert warm.jailed
         _WARM = warm
         yield lambda path: warm.run(EX.grader_path, path, LIMITS)
@@ -274,7 +274,7 @@ def test_the_grade_process_memory_is_out_of_reach(runner, tmp_path):
 
 
 def test_the_warm_server_socket_is_out_of_reach(tmp_path):
-    with WarmSandbox([EX.grader_path]) as warm:
+    with WarmSandbox() as warm:
         result = warm.run(EX.grader_path, _attack(tmp_path, f"""
             import socket
             s = socket.socket(socket.AF_UNIX)
@@ -289,7 +289,7 @@ def test_the_warm_server_socket_is_out_of_reach(tmp_path):
 
 def test_without_a_jail_the_server_refuses_its_own_children(tmp_path):
     """--no-jail: the socket path is reachable, but SO_PEERCRED shows the caller is a run."""
-    with WarmSandbox([EX.grader_path], jail=False) as warm:
+    with WarmSandbox(jail=False) as warm:
         result = warm.run(EX.grader_path, _attack(tmp_path, f"""
             import json, socket
             s = socket.socket(socket.AF_UNIX)

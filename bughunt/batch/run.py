@@ -98,13 +98,13 @@ def worker_context():
 
     os.environ[ENV] = str(os.getpid())  # inherited by the fork server when it starts
     ctx = multiprocessing.get_context("forkserver")
-    families = Path(__file__).resolve().parent.parent / "families"
-    modules = sorted(f"bughunt.families.{p.parent.name}.{p.stem}" for p in families.glob("*/*.py") if p.stem != "__init__")
+    from ..families import module_names
+
     # The graders' own imports too (scikit-learn for the honest pipelines they compare
     # against): else every worker paid 1.3 s importing them on its first leakage file.
     from ..sandbox.forkserver import PRELOAD as LIBRARIES
 
-    ctx.set_forkserver_preload([*WORKER_PRELOAD, *modules, *(m for m in LIBRARIES if not m.startswith("bughunt."))])
+    ctx.set_forkserver_preload([*WORKER_PRELOAD, *module_names(), *(m for m in LIBRARIES if not m.startswith("bughunt."))])
     global _STOP_REGISTERED
     if not _STOP_REGISTERED:
         import atexit
@@ -262,7 +262,7 @@ def grade_class(
     from ..sandbox.warm import SandboxUnavailable, WarmSandbox
 
     try:  # launched now too, without waiting: its imports are on the path to the first result
-        early = WarmSandbox([], jail=jail, wait=False)
+        early = WarmSandbox(jail=jail, wait=False)
     except (SandboxUnavailable, OSError):
         early = None  # _run starts one itself and reports why it cannot
     try:
@@ -340,11 +340,10 @@ def _run(tasks, bugset, store, jobs, console, total, reused, jail=True, failed=N
 
     failed = {} if failed is None else failed
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    graders = sorted({t.exercise.grader_path for t in tasks})
     latencies: list[float] = []
     # Not waiting for the server to be ready: the workers start on the static checks of
     # their first files while it imports numpy and scikit-learn.
-    server = server or WarmSandbox(graders, jail=jail, wait=False)
+    server = server or WarmSandbox(jail=jail, wait=False)
     with server, BatchProgress(total, console, already=reused) as bar:
         loop = _Loop(tasks, bugset, store, jobs, server, bar, latencies, failed)
         loop.run()

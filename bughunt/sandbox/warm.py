@@ -88,19 +88,14 @@ def _drain_fd(fd: int, *args) -> None:
         _drain(stream, *args)
 
 
-def _preload_for(graders) -> dict:
+def _preload_for() -> dict:
     """What the server imports up front: every family's probe modules (never a grader or
     a judge, which hold the secrets). Listed from the package's files, so that this
     process need not import the graders (seconds of numpy/scipy/scikit-learn imports)
     before the server can start."""
-    from .child import PROBE_PACKAGE
+    from ..families import module_names
 
-    families = Path(__file__).resolve().parent.parent / "families"
-    probes = {
-        f"{PROBE_PACKAGE}{path.parent.name}.{path.stem}"
-        for path in families.glob("*/*probes.py")
-    }
-    return {"probes": sorted(probes)}
+    return {"probes": module_names("probes")}
 
 
 #: processes the whole warm server's jail may hold (each run also has jail.NPROC of its own)
@@ -108,7 +103,8 @@ SERVER_NPROC = 4096
 
 
 class WarmSandbox:
-    """A running fork server with `graders` preloaded. Use as a context manager.
+    """A running fork server with numpy, scikit-learn and every family's probes preloaded
+    (never a grader or judge). Use as a context manager.
 
     `jail`: None uses a bubblewrap jail when the machine has one, True requires it, False
     goes without. `restart()` replaces a server that died; clients keep working, since
@@ -119,10 +115,9 @@ class WarmSandbox:
     the socket, which fails those runs as the machinery's fault (batch grading then
     restarts it, and a restart waits and raises SandboxUnavailable if it cannot start)."""
 
-    def __init__(self, graders: list[Path] = (), jail: bool | None = None, wait: bool = True):
+    def __init__(self, jail: bool | None = None, wait: bool = True):
         from . import jail as jails
 
-        self.graders = list(graders)
         self.jailed = jails.available() if jail is None else bool(jail)
         if self.jailed and not jails.available():
             raise SandboxUnavailable(f"no jail: {jails.status()[1]}")
@@ -148,7 +143,7 @@ class WarmSandbox:
         listener.listen(128)
         self.log = open(self.home / "server.log", "ab")
         boot = [sys.executable, "-I", "-c", _BOOT.format(p=_PKG_PARENT)]
-        preload = _preload_for(self.graders)
+        preload = _preload_for()
         config = {"listen_fd": listener.fileno(), "jailed": self.jailed, **preload}
         self.cgroup = None
         preexec = None
