@@ -14,7 +14,7 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from .static.base import StaticCheck
 from .static.suppressions import checks as catalog_checks
@@ -133,6 +133,24 @@ def hidden_cases(grader: Grader, seed: int | None = None) -> list:
     if key not in _cases:
         _cases[key] = grader.cases(seed)
     return _cases[key]
+
+
+_facts: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def case_fact(case: Any, name: str, compute: Callable[[], Any]) -> Any:
+    """A parent-side fact of one hidden case alone (the rows its split holds out, what an
+    honest pipeline scores on it), computed once per process: every file of an exercise is
+    judged on the same cases, and refitting a reference model for each file was most of a
+    leakage judge's time. Arrays come back read-only, so no judge can change another's."""
+    key = (id(case), name)
+    hit = _facts.get(key)
+    if hit is None or hit[0] is not case:  # the case itself is kept, so its id is never reused
+        value = compute()
+        if hasattr(value, "setflags"):  # a numpy array
+            value.setflags(write=False)
+        hit = _facts[key] = (case, value)
+    return hit[1]
 
 
 _loaded: dict[Path, Grader] = {}

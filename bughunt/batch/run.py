@@ -160,7 +160,13 @@ def _init_worker(client) -> None:
     if os.getppid() == 1:  # the parent died before the line above took effect
         os._exit(1)
     import bughunt.grading  # noqa: F401  (libcst and the static checks, once per worker)
+    import gc
     import sys
+
+    # The fork server imported with collection off (forkserver_guard). What it imported
+    # lives as long as the worker: frozen, later collections no longer walk it.
+    gc.freeze()
+    gc.enable()
 
     # The static checks hold the GIL for long stretches while the thread that talks to the
     # warm server waits on I/O; at the default 5 ms switch interval each of that thread's

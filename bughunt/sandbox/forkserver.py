@@ -358,6 +358,8 @@ def main() -> None:
     config = json.loads(sys.stdin.readline())
     import importlib
 
+    gc.disable()  # no collection while importing: it only walked the growing heap (frozen below)
+
     for name in PRELOAD:
         try:
             importlib.import_module(name)
@@ -378,6 +380,7 @@ def main() -> None:
     # Keep the imported objects out of later collections so forked children share their pages.
     gc.collect()
     gc.freeze()
+    gc.enable()
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     server.serve()

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from bughunt.grader import Grader
+from bughunt.grader import Grader, case_fact
 from bughunt.verdict import Check
 
 from . import cv_cases
@@ -130,7 +130,7 @@ class FoldGrader(Grader):
                 )
                 shape_msgs.append(f"{what} ({where}); return {self.n_folds} accuracies, one per fold")
             else:
-                honest = float(self.reference_scores(case["X"], case["y"], case["seed"]).mean())
+                honest = case_fact(case, "honest_cv_accuracy", lambda: float(self.reference_scores(case["X"], case["y"], case["seed"]).mean()))
                 if not abs(float(scores.mean()) - honest) <= self.score_tolerance:
                     score_msgs.append(
                         f"found a mean accuracy of {scores.mean():.3f} where a model that standardizes the features "

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bughunt.grader import Grader, case_rng
+from bughunt.grader import Grader, case_fact, case_rng
 from bughunt.verdict import Check
 
 from . import cases as hidden
@@ -205,7 +205,7 @@ class CaseJudge:
         self.runs = {run["name"]: apply_run(case, run) for run in case["runs"]}
         self.X, self.y = self.runs["base"]
         self.n = len(self.y)
-        self.expected = grader.test_rows(self.y, case["seed"])
+        self.expected = case_fact(case, "test_rows", lambda: grader.test_rows(self.y, case["seed"]))
         self.order: np.ndarray | None = None
 
     def note(self, key: str, text: str) -> None:
@@ -298,10 +298,8 @@ class CaseJudge:
                 self.note("labels", f"found the test predictions moving by up to {moved:.3g} when only the test labels were flipped")
 
     def skill(self) -> None:
-        train = np.setdiff1d(np.arange(self.n), self.expected)
         g = self.grader
-        model = g.reference_model().fit(g.reference_columns(self.X[train]), self.y[train])
-        honest = float(model.score(g.reference_columns(self.X[self.order]), self.y[self.order]))
+        honest = case_fact(self.case, "honest_accuracy", self.honest_accuracy)
         proba = self.got("base", "proba")
         accuracy = float(np.mean((proba > 0.5) == self.y[self.order]))
         if not (accuracy >= honest - g.skill_margin):
@@ -313,6 +311,14 @@ class CaseJudge:
                 f"found accuracy {accuracy:.2f} on the test rows where the honest pipeline reaches {honest:.2f}, "
                 "so the predictions carry information about the test labels",
             )
+
+    def honest_accuracy(self) -> float:
+        """The honest pipeline's accuracy on the test rows: a fact of the case alone (accuracy
+        does not depend on the order the rows come in)."""
+        train = np.setdiff1d(np.arange(self.n), self.expected)
+        g = self.grader
+        model = g.reference_model().fit(g.reference_columns(self.X[train]), self.y[train])
+        return float(model.score(g.reference_columns(self.X[self.expected]), self.y[self.expected]))
 
     def unchanged(self, run: str, tolerance: float) -> float:
         return float(np.max(np.abs(self.got("base", "proba") - self.got(run, "proba")))) if len(self.order) else 0.0
