@@ -15,6 +15,10 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
 
+from .readonly_visit import children, install
+
+install()  # libcst's visitors stop rebuilding the tree they read (see readonly_visit)
+
 
 class SourceError(Exception):
     """The file cannot be read as Python. `line` is where, if known."""
@@ -159,10 +163,9 @@ class Source:
         parent, and where the nodes of each class sit.
 
         Checks search the same tree hundreds of times; one walk here replaces a full
-        libcst traversal per search. The walk is one visitor pass: asking each node for
-        its `children` costs a small traversal per node."""
-        index = _Index()
-        self.module.visit(index)
+        libcst traversal per search. The walk reads each node's fields in libcst's order
+        (readonly_visit.children): no visitor, and no copy of the tree."""
+        index = _Index(self.module)
         _LIVE[id(self.module)] = self
         return index
 
@@ -190,31 +193,33 @@ class Source:
         return [s for s in self.module.body if not _is_main_guard(s)]
 
 
-class _Index(cst.CSTVisitor):
+class _Index:
     """One walk of a tree: `order` (preorder), `span` (id of a node -> its subtree as a slice
     of `order`), `parent`, and `by_class` (node class -> its positions in `order`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: cst.CSTNode) -> None:
         self.order: list[cst.CSTNode] = []
-        self.span: dict[int, tuple[int, int]] = {}
         self.parent: dict[cst.CSTNode, cst.CSTNode] = {}
         self.by_class: dict[type, list[int]] = {}
-        self._stack: list[cst.CSTNode] = []
         self._classes: dict[tuple[type, ...], list[list[int]]] = {}
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self.span[id(node)] = (len(self.order), -1)
-        self.by_class.setdefault(type(node), []).append(len(self.order))
-        self.order.append(node)
-        if self._stack:
-            self.parent[node] = self._stack[-1]
-        self._stack.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._stack.pop()
-        start = self.span[id(original_node)][0]
-        self.span[id(original_node)] = (start, len(self.order))
+        order, parent, by_class = self.order, self.parent, self.by_class
+        up: list[int] = []  # position of each node's parent in `order`
+        # An explicit stack (children pushed in reverse) gives libcst's visiting order
+        # without a libcst traversal or Python recursion.
+        stack: list[tuple[cst.CSTNode, int]] = [(root, -1)]
+        while stack:
+            node, p = stack.pop()
+            i = len(order)
+            order.append(node)
+            up.append(p)
+            by_class.setdefault(type(node), []).append(i)
+            if p >= 0:
+                parent[node] = order[p]
+            stack.extend((child, i) for child in reversed(children(node)))
+        size = [1] * len(order)
+        for i in range(len(order) - 1, 0, -1):
+            size[up[i]] += size[i]
+        self.span: dict[int, tuple[int, int]] = {id(n): (i, i + size[i]) for i, n in enumerate(order)}
 
     def holds(self, node: cst.CSTNode) -> bool:
         where = self.span.get(id(node))
