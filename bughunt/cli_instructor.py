@@ -160,28 +160,39 @@ def grade_cmd(
 
 
 def _grade(submissions, set_spec, out, roster, jobs, no_jail, gradescope_csv, sets_file) -> None:
-    from .batch.gradescope import write_scores_csv
-    from .batch.ingest import SubmissionsError
-    from .batch.run import JailRequired, grade_class, latency_stats
-    from .batch.summary import build_summary, render_summary
+    from .batch.run import JailRequired, close_servers, start_servers
 
     if submissions.is_dir() and out.resolve().is_relative_to(submissions.resolve()):
         raise click.UsageError("--out is inside SUBMISSIONS: its files would be read as a student's; choose a folder outside it")
-    bugset = _bugset(set_spec, sets_file)
-    if roster is None and bugset.source is not None and (bugset.source.parent / "roster.csv").is_file():
-        roster = bugset.source.parent / "roster.csv"
-    students = _roster(roster)
-    err = _console(stderr=True)
     try:
-        result = grade_class(bugset, submissions, out, students, jobs=jobs, console=err, jail=False if no_jail else None)
-    except SubmissionsError as exc:
-        raise BadInput(str(exc)) from None
+        # First, so that their imports overlap everything below (grade_class closes them).
+        servers = start_servers(jail=False if no_jail else None)
     except JailRequired as exc:
         raise click.UsageError(
             f"no jail to grade other people's code in: {exc}. Install bubblewrap (Debian/Ubuntu: "
             "apt-get install bubblewrap; Fedora: dnf install bubblewrap; see docs/JAIL.md), or pass "
             "--no-jail to grade without isolation (every report will say so)"
         ) from None
+    try:
+        from .batch.ingest import SubmissionsError
+        from .batch.run import grade_class
+
+        bugset = _bugset(set_spec, sets_file)
+        if roster is None and bugset.source is not None and (bugset.source.parent / "roster.csv").is_file():
+            roster = bugset.source.parent / "roster.csv"
+        students = _roster(roster)
+        err = _console(stderr=True)
+    except BaseException:
+        close_servers(servers)
+        raise
+    try:
+        result = grade_class(bugset, submissions, out, students, jobs=jobs, console=err, servers=servers)
+    except SubmissionsError as exc:
+        raise BadInput(str(exc)) from None
+    from .batch.gradescope import write_scores_csv
+    from .batch.run import latency_stats
+    from .batch.summary import build_summary, render_summary
+
     if not result.isolated:
         err.print("warning: graded WITHOUT a jail (--no-jail): the grades were not isolated", markup=False)
     if result.not_graded:

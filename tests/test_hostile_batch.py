@@ -283,6 +283,17 @@ def test_machinery_failures_are_never_stored_or_reused(tmp_path):
     assert store.get("s1", "a/b", "fp") is None
 
 
+@pytest.mark.parametrize("damage", [b"", b"\0" * 4096, b'{"status": "pass", "finger', b"[1, 2]"])
+def test_a_damaged_result_is_regraded_not_reused(tmp_path, damage):
+    """Results are not fsynced (batch.atomic): what a power cut can leave of one (nothing, zeros,
+    a torn write) is never read as a result."""
+    store = ResultStore(tmp_path / "results")
+    store.put("s1", "a/b", "fp", {"status": "pass", "reason": ""})
+    assert store.get("s1", "a/b", "fp")["status"] == "pass"
+    store.path("s1", "a/b").write_bytes(damage)
+    assert store.get("s1", "a/b", "fp") is None
+
+
 def _cli(*args, env_extra=None, cwd=None):
     env = {**os.environ, "BUGHUNT_ROOT": str(ROOT), **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "bughunt.cli", *args], capture_output=True, text=True, env=env, cwd=cwd)

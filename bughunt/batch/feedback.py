@@ -141,8 +141,8 @@ def write_feedback(out_dir: Path, bugset: BugSet, report: StudentReport) -> tupl
     folder = student_dir(out_dir, report.student.id)
     md_text, html_text = render_feedback(bugset, report)
     md_path, html_path = folder / "feedback.md", folder / "feedback.html"
-    atomic.write_text(md_path, md_text)
-    atomic.write_text(html_path, html_text)
+    atomic.write_text(md_path, md_text, durable=False)
+    atomic.write_text(html_path, html_text, durable=False)
     return md_path, html_path
 
 

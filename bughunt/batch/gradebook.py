@@ -95,7 +95,7 @@ def gradebook_csv(bugset: BugSet, reports: list[StudentReport], assignment_name:
 
 
 def write_gradebook(path: Path, bugset: BugSet, reports: list[StudentReport], assignment_name: str | None = None) -> None:
-    atomic.write_text(Path(path), gradebook_csv(bugset, reports, assignment_name))
+    atomic.write_text(Path(path), gradebook_csv(bugset, reports, assignment_name), durable=False)
 
 
 __all__ = ["column_name", "spreadsheet_text", "student_cells", "gradebook_csv", "gradebook_rows", "write_gradebook", "POINTS_POSSIBLE", "READ_ONLY"]

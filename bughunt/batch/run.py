@@ -148,6 +148,33 @@ def _start_fork_server() -> None:
         pass  # the pool starts it itself, or reports why it cannot
 
 
+def start_servers(jail: bool | None = None) -> tuple[bool, object]:
+    """Start the workers' fork server and the warm grading server, without waiting for
+    either: their imports (libcst, numpy, SciPy, scikit-learn; a second or two each) are the
+    path to the first result, so a command starts them before it reads its own input.
+    Returns (jailed, the warm server or None if it could not start; the batch then starts
+    one itself and reports why it cannot). `jail` as for grade_class; raises JailRequired."""
+    from ..sandbox import jail as jails
+    from ..sandbox.warm import SandboxUnavailable, WarmSandbox
+
+    if jail is None:
+        ok, why = jails.status()
+        if not ok:
+            raise JailRequired(why)
+        jail = True
+    _start_fork_server()
+    try:
+        return jail, WarmSandbox(jail=jail, wait=False)
+    except (SandboxUnavailable, OSError):
+        return jail, None
+
+
+def close_servers(servers: tuple[bool, object] | None) -> None:
+    """Close what start_servers started, when the command stops before grading."""
+    if servers is not None and servers[1] is not None:
+        servers[1].close()
+
+
 def _init_worker(client) -> None:
     global _CLIENT
     _CLIENT = client
@@ -248,29 +275,22 @@ def grade_class(
     write_outputs: bool = True,
     jail: bool | None = None,
     single: str | None = None,
+    servers: tuple[bool, object] | None = None,
 ) -> BatchResult:
     """`jail`: None grades in a jail and raises JailRequired when there is none; False
     grades without one (`--no-jail`), and every report then says so. `single`: SOURCE is one
-    student's submission, graded under that key (the Gradescope autograder).
+    student's submission, graded under that key (the Gradescope autograder). `servers`: what
+    `start_servers(jail)` returned, when the caller started them earlier (they are closed here,
+    also on bad input).
 
     Raises SubmissionsError, leaving no output behind, when there is nothing to grade: no
     submission at all, or (with a roster) none that belongs to a roster student."""
-    from ..sandbox import jail as jails
     from . import ingest
 
-    if jail is None:
-        ok, why = jails.status()
-        if not ok:
-            raise JailRequired(why)
-        jail = True
     started = time.monotonic()
-    _start_fork_server()  # its imports overlap reading the submissions and starting the jail
-    from ..sandbox.warm import SandboxUnavailable, WarmSandbox
-
-    try:  # launched now too, without waiting: its imports are on the path to the first result
-        early = WarmSandbox(jail=jail, wait=False)
-    except (SandboxUnavailable, OSError):
-        early = None  # _run starts one itself and reports why it cannot
+    if servers is None:
+        servers = start_servers(jail)
+    jail, early = servers
     try:
         console = console or Console(stderr=True)
         out = Path(out)

@@ -1,9 +1,10 @@
 """Graded results on disk, one small JSON file per (student, exercise), so a batch that is
 killed at any moment resumes where it stopped.
 
-Each file is written atomically (temp file, fsync, rename) by the one process that owns
-the batch, so after `kill -9` a result is either wholly there or not there at all, and a
-rerun cannot count it twice. A result is reused only if it was produced for the same
+Each file is written atomically (temp file, rename) by the one process that owns the
+batch, so after `kill -9` a result is either wholly there or not there at all, and a rerun
+cannot count it twice. It is not fsynced: a result a power cut damaged does not parse, and
+is regraded. A result is reused only if it was produced for the same
 file content, grader, limits and bughunt version (its fingerprint).
 """
 from __future__ import annotations
@@ -60,4 +61,4 @@ class ResultStore:
     def put(self, student: str, exercise_id: str, fp: str, record: dict) -> None:
         if _infrastructure(record):
             raise ValueError("a failure of the grading machinery is not a result")
-        atomic.write_json(self.path(student, exercise_id), {**record, "fingerprint": fp})
+        atomic.write_json(self.path(student, exercise_id), {**record, "fingerprint": fp}, durable=False)

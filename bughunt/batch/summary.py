@@ -343,9 +343,9 @@ def render_html(bugset: BugSet, summary: Summary) -> str:
 def write_summary(out_dir: Path, bugset: BugSet, summary: Summary) -> tuple[Path, Path, Path]:
     out_dir = Path(out_dir)
     paths = out_dir / "summary.md", out_dir / "summary.html", out_dir / "summary.json"
-    atomic.write_text(paths[0], render_markdown(bugset, summary))
-    atomic.write_text(paths[1], render_html(bugset, summary))
-    atomic.write_json(paths[2], summary.to_dict())
+    atomic.write_text(paths[0], render_markdown(bugset, summary), durable=False)
+    atomic.write_text(paths[1], render_html(bugset, summary), durable=False)
+    atomic.write_json(paths[2], summary.to_dict(), durable=False)
     return paths
 
 

@@ -384,3 +384,7 @@ def main() -> None:
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     server.serve()
+    # Its runs are killed. Leave at once: a clean interpreter exit spent a tenth of a second
+    # tearing down numpy, SciPy and scikit-learn while the batch waited for it.
+    sys.stderr.flush()
+    os._exit(0)
