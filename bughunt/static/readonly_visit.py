@@ -86,12 +86,20 @@ def fields_of(cls: type) -> tuple[str, ...] | None:
             return _FIELDS[cls]
 
 
+#: visitor class -> whether it only reads (a CSTVisitor): an ABC isinstance test per node was slow
+_READ_ONLY: dict[type, bool] = {}
+
+
 def _visit(self: CSTNode, visitor):
     try:
         fields = _FIELDS[type(self)]
     except KeyError:
         fields = fields_of(type(self))
-    if fields is None or not isinstance(visitor, CSTVisitor):
+    try:
+        read_only = _READ_ONLY[type(visitor)]
+    except KeyError:
+        read_only = _READ_ONLY.setdefault(type(visitor), isinstance(visitor, CSTVisitor))
+    if fields is None or not read_only:
         return _LIBCST_VISIT(self, visitor)
     if visitor.on_visit(self):
         for name in fields:
