@@ -16,6 +16,7 @@ import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
 
 from .readonly_visit import children, install
+from .scopes import Resolver, Unsupported
 
 install()  # libcst's visitors stop rebuilding the tree they read (see readonly_visit)
 
@@ -105,23 +106,28 @@ class Source:
         return src
 
     @cached_property
-    def _metadata(self):
-        # One batched traversal computes both: resolved one by one, each provider walked
-        # (and rebuilt) the whole tree again.
-        return self.wrapper.resolve_many([PositionProvider, ScopeProvider])
+    def positions(self):
+        return self.wrapper.resolve(PositionProvider)
 
     @cached_property
-    def positions(self):
-        return self._metadata[PositionProvider]
+    def _resolver(self) -> Resolver | None:
+        try:
+            return Resolver(self.module, self.text)
+        except (Unsupported, RecursionError):
+            return None
 
     @cached_property
     def scopes(self):
-        return self._metadata[ScopeProvider]
+        """libcst's ScopeProvider, for a file the faster resolver does not mirror."""
+        return self.wrapper.resolve(ScopeProvider)
 
     def qualified_names(self, node: cst.CSTNode) -> set[QualifiedName]:
-        """What libcst's QualifiedNameProvider gives for `node`, asked of the node's scope
-        directly: that provider only stores `scope.get_qualified_names_for(node)` for every
-        node, at the price of one more full traversal of the tree."""
+        """What libcst's QualifiedNameProvider gives for `node` (`scope.get_qualified_names_for`
+        of the node's scope): from scopes.Resolver, which drives libcst's own scope objects
+        with a faster walk, or from libcst's ScopeProvider for files it does not mirror."""
+        resolver = self._resolver
+        if resolver is not None:
+            return resolver.qualified_names(node)
         scope = self.scopes.get(node)
         return set(scope.get_qualified_names_for(node)) if scope is not None else set()
 
