@@ -157,12 +157,12 @@ def start_servers(jail: bool | None = None) -> tuple[bool, object]:
     from ..sandbox import jail as jails
     from ..sandbox.warm import SandboxUnavailable, WarmSandbox
 
+    _start_fork_server()  # first: it needs no jail, and probing for one takes a while
     if jail is None:
         ok, why = jails.status()
         if not ok:
             raise JailRequired(why)
         jail = True
-    _start_fork_server()
     try:
         return jail, WarmSandbox(jail=jail, wait=False)
     except (SandboxUnavailable, OSError):

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import wire
 
 _PKG_PARENT = str(Path(__file__).resolve().parents[2])
 _BOOT = (
@@ -390,6 +389,8 @@ def request_for(grader_path: Path, student_path: Path, token: str, seed: int | N
     grader = load_grader(grader_path)
     if not grader.probe_name:
         raise ValueError(f"{grader_path}: a grader must name its child-side probe (probe_name)")
+    from . import wire  # numpy: not imported by a command until it grades
+
     request.update(probe=grader.probe_name, config=grader.config(), cases=wire.dumps(hidden_cases(grader, seed)))
     return request
 
@@ -420,6 +421,8 @@ def interpret(
     elif oversized:
         res.outcome, res.detail = tampered, f"sent back a reply larger than {MAX_REPLY_BYTES // 2**20} MB"
     elif reply:
+        from . import wire
+
         try:
             obs = wire.loads(reply.decode("utf-8"))
         except (UnicodeDecodeError, wire.WireError) as exc:
