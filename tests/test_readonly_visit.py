@@ -17,6 +17,7 @@ from bughunt.grader import load_grader
 from bughunt.manifest import load
 from bughunt.static import readonly_visit
 from bughunt.static.base import Source, _Index
+from bughunt.static.positions import positions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,6 +195,8 @@ def test_same_callbacks_and_metadata_as_libcst(name, text):
     with libcst_visit():
         expected = _metadata(module)
     assert _metadata(module) == expected
+    # Source.positions (a lighter code generator) gives libcst's PositionProvider positions.
+    assert positions(module) == dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
 
 
 @pytest.mark.parametrize("name,text", REPOSITORY, ids=[n for n, _ in REPOSITORY])

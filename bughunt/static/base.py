@@ -13,8 +13,10 @@ from typing import ClassVar
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
+from libcst._position import CodeRange
+from libcst.metadata import MetadataWrapper, QualifiedName, ScopeProvider
 
+from .positions import positions
 from .readonly_visit import children, install
 from .scopes import Resolver, Unsupported
 
@@ -106,8 +108,9 @@ class Source:
         return src
 
     @cached_property
-    def positions(self):
-        return self.wrapper.resolve(PositionProvider)
+    def positions(self) -> dict[cst.CSTNode, CodeRange]:
+        """Each node's position, as libcst's PositionProvider gives it (see positions.py)."""
+        return positions(self.module)
 
     @cached_property
     def _resolver(self) -> Resolver | None:
