@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -336,8 +337,6 @@ def grade_class(
     if not tasks and early is not None:
         early.close()  # everything was graded already
     if write_outputs and tasks:
-        import threading
-
         threading.Thread(target=_prepare_reports, name="bughunt-reports", daemon=True).start()
     latencies, restarts = _run(tasks, bugset, store, jobs, console, total, reused, jail, failed, early)
 
@@ -495,7 +494,12 @@ class _Loop:
 
 def _prepare_reports() -> None:
     """Import and compile what the reports need (markdown-it, Jinja2 and the templates) while
-    the class is being graded: it was a third of the time between the last result and the end."""
+    the class is being graded: it was a third of the time between the last result and the end.
+    At the lowest priority (this thread only), so that it takes no CPU from grading."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (OSError, AttributeError):
+        pass
     try:
         from ..templates import environment
         from . import feedback, gradebook, gradescope, summary  # noqa: F401
