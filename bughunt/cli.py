@@ -4,12 +4,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import click
-from rich.console import Console
+_PROGRAM = __name__ == "__main__" or Path(sys.argv[0]).stem == "bughunt"  # not an import by pytest or a test
+if _PROGRAM and sys.argv[1:2] == ["grade"] and "--help" not in sys.argv:
+    # Before anything else: the workers' fork server imports for a second and a half, and
+    # the first result waits for it (batch/workers.py).
+    from .batch.workers import start_fork_server
 
-from . import __version__
-from .manifest import Exercise, ManifestError, load, select
-from .paths import RootNotFound, find_root
+    start_fork_server()
+
+import click  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from . import __version__  # noqa: E402
+from .manifest import Exercise, ManifestError, load, select  # noqa: E402
+from .paths import RootNotFound, find_root  # noqa: E402
 
 
 def _console(stderr: bool = False) -> Console:

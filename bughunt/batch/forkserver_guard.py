@@ -1,4 +1,4 @@
-"""Imported first in multiprocessing's fork server (see run.worker_context): the fork
+"""Imported first in multiprocessing's fork server (see workers.worker_context): the fork
 server, and so every grading worker it forks, dies with the batch process.
 
 Workers are forked by that server, not by the batch process, so their parent-death signal

@@ -32,6 +32,7 @@ from ..verdict import Verdict
 from .model import ExerciseResult, Student, StudentReport
 from .progress_view import BatchProgress
 from .store import ResultStore, fingerprint
+from .workers import start_fork_server, worker_context
 
 WORK_DIR = ".bughunt"
 #: where the feedback of submissions that match no roster student goes (never the gradebook)
@@ -81,74 +82,6 @@ class BatchResult:
 # --- worker side -------------------------------------------------------------------------
 _CLIENT = None
 
-#: what every worker needs, imported once in multiprocessing's fork server and inherited
-#: by each worker it forks: libcst, the static checks, and the judges' numpy, SciPy and
-#: scikit-learn imports. Spawned workers spent about two seconds of CPU each on these.
-WORKER_PRELOAD = (
-    "bughunt.batch.forkserver_guard",  # first: the fork server must die with this process
-    "bughunt.batch.run", "bughunt.grading", "bughunt.workspace", "bughunt.notebooks",
-)
-
-
-def worker_context():
-    """Workers come from multiprocessing's fork server, not from this process: this one
-    runs threads (the progress bar), and forking a threaded process can copy a held lock
-    into the child. The fork server is a fresh single-threaded process that imports
-    WORKER_PRELOAD and the grader families once; a restarted pool forks from it again."""
-    from .forkserver_guard import ENV
-
-    os.environ[ENV] = str(os.getpid())  # inherited by the fork server when it starts
-    ctx = multiprocessing.get_context("forkserver")
-    from ..families import module_names
-
-    # The graders' own imports too (scikit-learn for the honest pipelines they compare
-    # against): else every worker paid 1.3 s importing them on its first leakage file.
-    from ..sandbox.forkserver import PRELOAD as LIBRARIES
-
-    ctx.set_forkserver_preload([*WORKER_PRELOAD, *module_names(), *(m for m in LIBRARIES if not m.startswith("bughunt."))])
-    global _STOP_REGISTERED
-    if not _STOP_REGISTERED:
-        import atexit
-
-        atexit.register(_stop_fork_server)
-        _STOP_REGISTERED = True
-    return ctx
-
-
-_STOP_REGISTERED = False
-
-
-def _stop_fork_server() -> None:
-    """At exit, end the fork server and reap it, as any other child: nothing is left
-    running, and its CPU time counts towards this process's children. It is killed, not
-    asked to stop: it holds no state, and a clean exit spent a third of a second tearing
-    down numpy, SciPy, scikit-learn and libcst."""
-    import signal
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver
-    pid = getattr(server, "_forkserver_pid", None)
-    if pid:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    getattr(server, "_stop", lambda: None)()
-
-
-def _start_fork_server() -> None:
-    """Start the workers' fork server now: it imports WORKER_PRELOAD (about a second) on
-    its own core while this process collects the submissions and the warm server starts.
-    Workers asked for before it is ready simply wait for it."""
-    worker_context()
-    from multiprocessing import forkserver
-
-    try:
-        forkserver.ensure_running()
-    except OSError:
-        pass  # the pool starts it itself, or reports why it cannot
-
-
 def start_servers(jail: bool | None = None) -> tuple[bool, object]:
     """Start the workers' fork server and the warm grading server, without waiting for
     either: their imports (libcst, numpy, SciPy, scikit-learn; a second or two each) are the
@@ -158,7 +91,7 @@ def start_servers(jail: bool | None = None) -> tuple[bool, object]:
     from ..sandbox import jail as jails
     from ..sandbox.warm import SandboxUnavailable, WarmSandbox
 
-    _start_fork_server()  # first: it needs no jail, and probing for one takes a while
+    start_fork_server()  # first (if the CLI has not already): it needs no jail, and probing for one takes a while
     if jail is None:
         ok, why = jails.status()
         if not ok:
