@@ -4,8 +4,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-_PROGRAM = __name__ == "__main__" or Path(sys.argv[0]).stem == "bughunt"  # not an import by pytest or a test
-if _PROGRAM and sys.argv[1:2] == ["grade"] and "--help" not in sys.argv:
+
+def _starts_a_batch() -> bool:
+    """This process is `bughunt grade` itself: not an import by pytest or a test, and not a
+    grading worker, which multiprocessing starts by running this same program (with the same
+    arguments) as its main module."""
+    import multiprocessing
+
+    program = __name__ == "__main__" or Path(sys.argv[0]).stem == "bughunt"
+    worker = getattr(multiprocessing.current_process(), "_inheriting", False)
+    return program and not worker and sys.argv[1:2] == ["grade"] and "--help" not in sys.argv
+
+
+if _starts_a_batch():
     # Before anything else: the workers' fork server imports for a second and a half, and
     # the first result waits for it (batch/workers.py).
     from .batch.workers import start_fork_server
