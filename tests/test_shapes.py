@@ -43,7 +43,7 @@ def test_tracer_and_memory_see_a_pairwise_array_behind_asarray():
     def honest(y):
         return pred[:, 0] - np.asarray(y)
 
-    watch = Watch(n)
+    watch = Watch(n, measure_memory=True)
     watch.call("visible", visible, traced(y))
     watch.call("hidden", hidden, traced(y))
     watch.call("honest", honest, traced(y))
@@ -51,6 +51,27 @@ def test_tracer_and_memory_see_a_pairwise_array_behind_asarray():
     assert not any(e.startswith(("hidden:", "honest:")) for e in watch.pairwise)  # asarray strips the tracer...
     assert watch.peaks["hidden"] >= n * n and watch.peaks["visible"] >= n * n  # ...but not the memory
     assert watch.peaks["honest"] < 0.05 * n * n
+
+
+def test_memory_is_measured_only_on_the_cases_marked_for_it():
+    """The allocation tracer slows every allocation; the parent marks the one regression case
+    large enough for an (n, n) array to stand out, and only that case is traced."""
+    import tracemalloc
+
+    from bughunt.families.shapes.cases import PAIRWISE_MEMORY_ROWS
+    from bughunt.families.shapes.probes import Watch
+
+    seen = []
+    watch = Watch(10)
+    watch.call("f", lambda: seen.append(tracemalloc.is_tracing()))
+    assert seen == [False] and watch.peaks == {} and watch.observations()["tracing_intact"]
+    for ex in SHAPE_EXERCISES:
+        grader = load_grader(ex.grader_path)
+        for case in grader.cases(PUBLIC_SEED):
+            if "measure_memory" in case:
+                assert case["measure_memory"] == (len(case["X"]) >= PAIRWISE_MEMORY_ROWS)
+    flat = load_grader(next(e for e in SHAPE_EXERCISES if e.slug == "flat-loss-regression").grader_path)
+    assert [c["measure_memory"] for c in flat.cases(PUBLIC_SEED)].count(True) == 1
 
 
 def test_watch_reports_errors_with_the_student_line_and_no_traceback():

@@ -15,9 +15,7 @@ from . import cases as build
 
 RTOL, ATOL = 1e-6, 1e-8
 PARAM_KEYS = ("W1", "b1", "W2", "b2")
-#: an (n, n) array of the smallest dtype (bool) takes n * n bytes; legitimate code on n rows
-#: of a few features stays far below
-PAIRWISE_MEMORY_ROWS = 1000
+PAIRWISE_MEMORY_ROWS = build.PAIRWISE_MEMORY_ROWS
 
 
 def fmt_shape(s) -> str:
