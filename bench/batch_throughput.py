@@ -11,13 +11,15 @@ fixes. Then, on the same machine, in this one run:
   bughunt   one `bughunt grade SUBMISSIONS --set starter --out DIR` command, cold start
             included (imports, the warm fork server, writing every output), every run
             in its bubblewrap jail (the pytest baseline is jailed too: each cold run is);
+            run --repeat times (default 3), each cold into a fresh folder: the median
+            is reported, every run's time is printed, and their gradebooks must agree;
   no jail   the same command with --no-jail, to give the jail's cost per file.
 
 Reports student submissions per second, exercise files per second, median and p95
 latency, and the speed-up ratios. Verdicts are compared so the speed is not bought with
 different answers.
 
-    python bench/batch_throughput.py [--students N] [--set NAME] [--skip-parallel] [--skip-no-jail]
+    python bench/batch_throughput.py [--students N] [--set NAME] [--repeat N] [--skip-parallel] [--skip-no-jail]
 """
 from __future__ import annotations
 
@@ -128,6 +130,7 @@ def main() -> None:
     ap.add_argument("--set", default="starter")
     ap.add_argument("--skip-parallel", action="store_true")
     ap.add_argument("--skip-no-jail", action="store_true", help="do not time a --no-jail run for the jail's cost")
+    ap.add_argument("--repeat", type=int, default=3, help="cold runs of each bughunt arm; the median is reported (default 3)")
     args = ap.parse_args()
     from bughunt.sandbox import jail
 
@@ -167,9 +170,20 @@ def main() -> None:
                 sys.exit(f"bughunt grade failed:\n{proc.stdout}\n{proc.stderr}")
             return took, cpu
 
-        out = work / "out"
-        ours, ours_cpu = grade(out, *(() if jailed else ("--no-jail",)))
-        bare, bare_cpu = (None, None) if args.skip_no_jail or not jailed else grade(work / "out-nojail", "--no-jail")
+        def repeated(name: str, *extra: str) -> tuple[float, float, list[float]]:
+            """`--repeat` cold runs, each into a fresh folder: the median run's wall and CPU
+            time, and every run's wall time. One run of a few seconds catches whatever the
+            machine is doing then; the serial baseline averages over a minute or more."""
+            runs = [grade(work / f"{name}-{i}", *extra) for i in range(args.repeat)]
+            books = {(work / f"{name}-{i}" / "gradebook.csv").read_text() for i in range(args.repeat)}
+            if len(books) != 1:
+                sys.exit("two runs on the same files wrote different gradebooks")
+            mid = sorted(runs)[len(runs) // 2]
+            return mid[0], mid[1], [took for took, _ in runs]
+
+        out = work / "out-0"
+        ours, ours_cpu, ours_runs = repeated("out", *(() if jailed else ("--no-jail",)))
+        bare, bare_cpu, bare_runs = (None, None, []) if args.skip_no_jail or not jailed else repeated("out-nojail", "--no-jail")
         latencies, agree, total = [], 0, 0
         for sid, (_, outcomes) in zip(sids, serial):
             if len(outcomes) != len(exercises):
@@ -192,11 +206,13 @@ def main() -> None:
     if parallel:
         print(f"baseline, {cores} pytest processes at a time:           {parallel:7.1f} s  "
               f"{args.students / parallel:6.3f} submissions/s  {files / parallel:6.2f} files/s")
+    runs = ", ".join(f"{t:.1f}" for t in ours_runs)
     print(f"bughunt grade (cold start, all outputs written):     {ours:7.1f} s  "
           f"{args.students / ours:6.3f} submissions/s  {files / ours:6.2f} files/s  "
-          f"latency per file median {statistics.median(latencies):.3f} s, p95 {percentile(latencies, 0.95):.3f} s")
+          f"latency per file median {statistics.median(latencies):.3f} s, p95 {percentile(latencies, 0.95):.3f} s  "
+          f"(median of {len(ours_runs)} cold runs: {runs} s)")
     if bare:
-        print(f"bughunt grade --no-jail:                             {bare:7.1f} s  {files / bare:6.2f} files/s; "
+        print(f"bughunt grade --no-jail (median of {len(bare_runs)}):               {bare:7.1f} s  {files / bare:6.2f} files/s; "
               f"the jail costs {(ours - bare) / files * 1000:+.0f} ms of wall time per file ({cores} cores), "
               f"{(ours_cpu - bare_cpu) / files * 1000:+.0f} ms of CPU time per file")
     loadavg = os.getloadavg()[0]
