@@ -140,6 +140,14 @@ class Source:
         the tree for `find`, instead of libcst's ParentNodeProvider (another full walk)."""
         return self._index.parent
 
+    def cached(self, key, compute):
+        """`compute()`, once per source and `key`: an analysis several checks share (the
+        numeric one is run by every exp/log check and by a suppression)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
     def line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
 

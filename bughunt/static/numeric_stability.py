@@ -1242,7 +1242,13 @@ def analyze(src: Source, entry: tuple[str, ...] | None = None) -> list[tuple[str
     """(function name, kind, call node, argument tags per context) for every exp/log call the
     graded code can run. `entry` names the functions the grader calls (default: every
     module-level function); their parameters are unknown data. Helpers are judged where
-    they are called; code reached from no entry point is read with unknown inputs."""
+    they are called; code reached from no entry point is read with unknown inputs.
+    Computed once per source and entry (the checks only read it)."""
+    entry = None if entry is None else tuple(entry)
+    return list(src.cached(("numeric_stability.analyze", entry), lambda: _analyze(src, entry)))
+
+
+def _analyze(src: Source, entry: tuple[str, ...] | None) -> list[tuple[str, str, cst.Call, list[Tags]]]:
     consts = module_constants(src)
     functions = {s.name.value: s for s in src.graded_nodes() if isinstance(s, cst.FunctionDef)}
     classes = _classes(src, consts)
