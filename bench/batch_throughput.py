@@ -218,7 +218,7 @@ def main() -> None:
     loadavg = os.getloadavg()[0]
     print(f"CPU time: baseline {baseline_cpu:.1f} s, bughunt grade {ours_cpu:.1f} s: {baseline_cpu / ours_cpu:.1f}x less "
           f"CPU per class (load average now {loadavg:.1f} on {cores} cores; wall-time ratios need an idle machine)")
-    print(f"speed-up vs serial pytest: {baseline / ours:.1f}x" + (f"; vs {cores} parallel pytest: {parallel / ours:.1f}x" if parallel else ""))
+    print(f"speed-up vs serial pytest: {baseline / ours:.2f}x" + (f"; vs {cores} parallel pytest: {parallel / ours:.2f}x" if parallel else ""))
     print(f"verdicts agreeing with the pytest plugin: {agree}/{total}; gradebook rows: {len(rows) - 2}")
 
 

@@ -23,16 +23,17 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from ..manifest import Exercise
 from ..sets import BugSet
 from ..verdict import Verdict
 from .model import ExerciseResult, Student, StudentReport
-from .progress_view import BatchProgress
 from .store import ResultStore, fingerprint
 from .workers import start_fork_server, worker_context
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 WORK_DIR = ".bughunt"
 #: where the feedback of submissions that match no roster student goes (never the gradebook)
@@ -226,7 +227,10 @@ def grade_class(
         servers = start_servers(jail)
     jail, early = servers
     try:
-        console = console or Console(stderr=True)
+        if console is None:
+            from rich.console import Console  # not in the workers' fork server: only this process prints
+
+            console = Console(stderr=True)
         out = Path(out)
         work = out / WORK_DIR
         fresh = out if not out.exists() else work if not work.exists() else None
@@ -306,6 +310,8 @@ def _run(tasks, bugset, store, jobs, console, total, reused, jail=True, failed=N
     # Not waiting for the server to be ready: the workers start on the static checks of
     # their first files while it imports numpy and scikit-learn.
     server = server or WarmSandbox(jail=jail, wait=False)
+    from .progress_view import BatchProgress
+
     with server, BatchProgress(total, console, already=reused) as bar:
         loop = _Loop(tasks, bugset, store, jobs, server, bar, latencies, failed)
         loop.run()
