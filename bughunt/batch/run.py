@@ -14,7 +14,6 @@ retried once, and if it still cannot be graded its row says so and a rerun regra
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import threading
