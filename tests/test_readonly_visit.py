@@ -19,70 +19,10 @@ from bughunt.static import readonly_visit
 from bughunt.static.base import Source, _Index
 from bughunt.static.positions import positions
 
+from .syntax_samples import UNUSUAL
+
 ROOT = Path(__file__).resolve().parents[1]
 
-UNUSUAL = '''
-"""Syntax the exercises never use, so that every node class a student might write is walked."""
-from __future__ import annotations
-import os.path as osp, numpy as np
-from . import sibling
-from ..pkg.mod import (a as b, c)
-from typing import *
-x: int = 1
-y: "list[int]"
-del y
-global_name = 0
-def outer(p, /, q=np.e, *args, r: float = 2.0, **kw) -> "np.ndarray":
-    global global_name
-    v = 1
-    def inner():
-        nonlocal v
-        v += 1
-        return v
-    @staticmethod
-    def deco(): ...
-    return inner
-class K(object, metaclass=type):
-    attr = [i * j for i in range(3) if i for j in range(i)]
-    d = {k: v for k, v in zip("ab", "cd")}
-    s = {n for n in ()}
-    g = (n for n in ())
-    def method(self, *, key=lambda z=1: z + 1):
-        return super().method(key=key)
-async def co():
-    async with ctx() as (a, *rest):
-        async for item in aiter():
-            await item
-    return [x async for x in aiter()]
-try:
-    pass
-except* (ValueError, TypeError) as err:
-    raise RuntimeError("x") from err
-else:
-    pass
-finally:
-    pass
-match command:
-    case [1, *others] if others: pass
-    case {"k": v, **rest}: pass
-    case Point(x=0, y=yy) | Point(0, yy): pass
-    case str() as s: pass
-    case _: pass
-if (n := len(osp.sep)) > 1:
-    print(f"{n!r:>{10}} {n=} {'nested' + f'{n}'}", sep="", end="\\n")
-while False:
-    break
-else:
-    assert x, "message"
-lam = lambda: (yield)
-t = a if b else c; u = not a or b and -c ** ~d @ e
-s = x[1:2, ::3, ...]
-w = (1,) + (*[2],) + [*{3}] + [{**{}}]
-with open("f") as fh, open("g"): pass
-type Alias[T: int, *Ts, **P] = list[T]
-def generic[T](arg: T) -> T: return arg
-class Box[T]: pass
-'''
 
 
 def _corpus() -> list[tuple[str, str]]:
