@@ -89,6 +89,14 @@ def _parse(text: str) -> cst.Module | None:
         return None
 
 
+def _parsed(text: str) -> cst.Module:
+    """The module, or a skip for text libcst cannot parse."""
+    module = _parse(text)
+    if module is None:
+        pytest.skip("not parsable by libcst")
+    return module
+
+
 def _metadata(module: cst.Module) -> list:
     res = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many([PositionProvider, ScopeProvider])
     rows = []
@@ -128,9 +136,7 @@ def _same_callbacks(module: cst.Module) -> None:
 
 @pytest.mark.parametrize("name,text", CORPUS, ids=[n for n, _ in CORPUS])
 def test_same_callbacks_and_metadata_as_libcst(name, text):
-    module = _parse(text)
-    if module is None:
-        pytest.skip("not parsable by libcst")
+    module = _parsed(text)
     _same_callbacks(module)
     with libcst_visit():
         expected = _metadata(module)
@@ -141,9 +147,7 @@ def test_same_callbacks_and_metadata_as_libcst(name, text):
 
 @pytest.mark.parametrize("name,text", REPOSITORY, ids=[n for n, _ in REPOSITORY])
 def test_same_callbacks_on_our_own_code(name, text):
-    module = _parse(text)
-    if module is None:
-        pytest.skip("not parsable by libcst")
+    module = _parsed(text)
     _same_callbacks(module)
 
 

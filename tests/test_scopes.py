@@ -10,7 +10,7 @@ from bughunt.static.base import Source, _Index
 from bughunt.static.scopes import Resolver, Unsupported
 
 from .syntax_samples import ZOO
-from .test_readonly_visit import CORPUS, REPOSITORY, _parse
+from .test_readonly_visit import CORPUS, REPOSITORY, _parse, _parsed
 
 
 
@@ -29,9 +29,7 @@ def test_the_zoo_is_mirrored():
 
 @pytest.mark.parametrize("name,text", CORPUS + REPOSITORY, ids=[n for n, _ in CORPUS + REPOSITORY])
 def test_same_qualified_names_as_libcst(name, text):
-    module = _parse(text)
-    if module is None:
-        pytest.skip("not parsable by libcst")
+    module = _parsed(text)
     try:
         resolver = Resolver(module, text)
     except Unsupported:

@@ -83,6 +83,12 @@ def _store_then(node, ctx, out, target, *rest) -> None:
             _context(part, ctx, out)
 
 
+def _ctx_assign(node, ctx, out) -> None:
+    for target in node.targets:
+        _context(target, STORE, out)
+    _context(node.value, ctx, out)
+
+
 def _ctx_subscript(node, ctx, out) -> None:
     _context(node.value, LOAD, out)
     for element in node.slice:
@@ -90,7 +96,7 @@ def _ctx_subscript(node, ctx, out) -> None:
 
 
 _CONTEXT_RULES = {
-    cst.Assign: lambda n, c, o: ([_context(t, STORE, o) for t in n.targets], _context(n.value, c, o)),
+    cst.Assign: _ctx_assign,
     cst.AnnAssign: lambda n, c, o: _store_then(n, c, o, n.target, n.annotation, n.value),
     cst.AugAssign: lambda n, c, o: _store_then(n, c, o, n.target, n.value),
     cst.NamedExpr: lambda n, c, o: _store_then(n, c, o, n.target, n.value),
