@@ -70,8 +70,9 @@ def test_every_student_once_with_the_right_total(graded):
     tmp, kinds, _, _ = graded
     book = _gradebook(tmp)
     assert sorted(book) == sorted(kinds) and len(book) == 30
-    for sid, kind in kinds.items():
-        assert float(book[sid][-1]) == EXPECTED_TOTAL[kind], (sid, kind, book[sid])
+    wrong = {sid: (kind, book[sid][-1]) for sid, kind in kinds.items() if float(book[sid][-1]) != EXPECTED_TOTAL[kind]}
+    # On a mismatch, show why: each such student's feedback says what the grader found.
+    assert not wrong, {sid: (*got, (tmp / "results" / "feedback" / sid / "feedback.md").read_text()) for sid, got in wrong.items()}
 
 
 def test_gradescope_results_agree_with_the_gradebook(graded):
