@@ -166,3 +166,26 @@ def test_a_large_request_arrives_whole(warm, monkeypatch):
     ex = exercise("sigmoid/overflow-basic")
     result = warm.run(ex.grader_path, ex.path, Limits(timeout=60))
     assert result.outcome == "ok", result.detail
+
+
+@pytest.mark.parametrize("where", ["warm", "cold"])
+def test_a_reply_read_late_is_still_the_whole_reply(warm, where, monkeypatch, tmp_path):
+    """On a busy machine the threads that read a run's reply may get the CPU only seconds
+    after the run ended. The verdict must wait for the whole reply: a reader starved for
+    3 s once left a correct fix judged on an empty reply ("exited with status 0")."""
+    import bughunt.sandbox.runner as runner
+    import bughunt.sandbox.warm as warm_module
+
+    read = runner._read_capped
+
+    def starved(fd, *args):
+        time.sleep(3)
+        return read(fd, *args)
+
+    monkeypatch.setattr(warm_module if where == "warm" else runner, "_read_capped", starved)
+    ex = exercise("sigmoid/overflow-basic")
+    fixed = _fixed(ex, tmp_path)
+    run = warm.run if where == "warm" else run_probe
+    result = run(ex.grader_path, fixed, Limits(timeout=ex.timeout))
+    assert result.outcome == "ok", (result.outcome, result.detail)
+    assert grade(ex, fixed, runner=run).status == "pass"

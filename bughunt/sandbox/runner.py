@@ -145,6 +145,24 @@ STARTED = b"S"
 STARTUP_BACKSTOP = 120.0
 
 
+#: how long, once a run has ended, its reply and output may take to be read. Every byte is
+#: in the pipes by then, but this process's reader threads may be starved on a busy machine:
+#: a verdict must never be given on a reply that was only partly read (a short wait here
+#: once turned a correct fix into "sent back an unreadable reply" on a loaded CI machine)
+COLLECT_GRACE = 120.0
+UNCOLLECTED = "the run's reply could not be read to its end (a process still held its pipe)"
+
+
+def collect(*readers: threading.Thread) -> bool:
+    """Wait for the reader threads of a run that has ended; False if one is still reading
+    after COLLECT_GRACE (a leftover process holds a pipe open: never the case in a jail,
+    whose processes all die with it). The caller then reports the run as "internal"."""
+    deadline = time.monotonic() + COLLECT_GRACE
+    for reader in readers:
+        reader.join(max(0.0, deadline - time.monotonic()))
+    return not any(reader.is_alive() for reader in readers)
+
+
 def _read_capped(fd: int, cap: int, sink: list, over: threading.Event, started: threading.Event | None = None) -> None:
     """Read the child's reply from its pipe, keeping at most `cap` bytes: a reply's size is
     capped before anything parses it. A leading STARTED byte is taken off and sets `started`."""
@@ -348,13 +366,14 @@ def run_probe(
         child.cgroup.remove()
     if not jailed:
         leftovers = _kill_marked(child.marker)
-    reader.join(timeout=2)
-    replier.join(timeout=2)
+    collected = collect(reader, replier)
     duration = time.monotonic() - child.start
     returncode = proc.returncode
     if jailed and returncode is not None and returncode > 128:
         returncode = -(returncode - 128)  # bwrap reports a signal as 128 + its number
     try:
+        if not collected:
+            return RunResult("internal", detail=UNCOLLECTED, duration=duration, leftovers_killed=leftovers)
         return interpret(
             returncode=returncode,
             timed_out=timed_out,

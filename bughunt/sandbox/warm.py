@@ -23,12 +23,14 @@ from .runner import (
     _PKG_PARENT,
     MAX_REPLY_BYTES,
     Limits,
+    UNCOLLECTED,
     RunResult,
     _child_env,
     _drain,
     _kill_group,
     _kill_marked,
     _read_capped,
+    collect,
     interpret,
     request_for,
 )
@@ -335,10 +337,10 @@ class WarmClient:
             timed_out = True
             stop()
             done = lines.read(_REAP_GRACE)
-        reader.join(timeout=2)
-        replier.join(timeout=2)
         if done is None or "status" not in done:
             return RunResult("internal", detail="lost contact with the grading server (it stopped during the run)")
+        if not collect(reader, replier):
+            return RunResult("internal", detail=UNCOLLECTED)
         returncode = os.waitstatus_to_exitcode(done["status"])
         if self.jailed and returncode == forkserver.ISOLATION_FAILED:
             return RunResult("internal", detail="the run's jail could not be set up")
