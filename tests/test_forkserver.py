@@ -189,3 +189,25 @@ def test_a_reply_read_late_is_still_the_whole_reply(warm, where, monkeypatch, tm
     result = run(ex.grader_path, fixed, Limits(timeout=ex.timeout))
     assert result.outcome == "ok", (result.outcome, result.detail)
     assert grade(ex, fixed, runner=run).status == "pass"
+
+
+def test_the_students_time_starts_when_the_run_reaches_their_code():
+    """A warm run's clock starts at the child's STARTED byte, as a cold run's does: the
+    fork and the jail's namespaces (slow on a busy kernel) are not the student's time."""
+    import socket
+    import threading
+
+    from bughunt.sandbox.warm import _NOT_YET, _Lines
+
+    ours, theirs = socket.socketpair()
+    try:
+        started = threading.Event()
+        threading.Timer(0.3, started.set).start()  # set-up takes a while; nothing arrives meanwhile
+        t0 = time.monotonic()
+        assert WarmClient._until_started(_Lines(ours), started) is _NOT_YET
+        assert time.monotonic() - t0 >= 0.3
+        theirs.sendall(b'{"status": 256}\n')  # a run that ended before reaching the student's code
+        assert WarmClient._until_started(_Lines(ours), threading.Event()) == {"status": 256}
+    finally:
+        ours.close()
+        theirs.close()
