@@ -6,8 +6,8 @@ model only learns the mean (the loss stays at the target's variance).
 
 Runtime (LinearRegressionGrader in bughunt/families/shapes): on hidden data (other row and
 feature counts drawn from the seed, one case with fewer rows than features) the weights keep one value per feature and one shape;
-no (n, n) array is derived from the inputs (traced shapes, and peak memory on 2000 rows,
-which no conversion can hide); loss, gradient, predictions and the trained parameters match
+no (n, n) array is derived from the inputs (traced shapes, and peak memory on 1000 to 1200
+rows, which no conversion can hide); loss, gradient, predictions and the trained parameters match
 exact references computed in the parent; training ends well below the target's variance.
 Static: no resize, hard-coded reshape, slicing-to-fit or try/except (suppression catalog).
 """
@@ -47,9 +47,11 @@ class FlatLossRegression(LinearRegressionGrader):
     }
     # the visible data has 120 rows and 3 features; one case has fewer rows than features,
     # and the last is large enough that an (n, n) intermediate shows in memory whatever the
-    # code does to the traced inputs
+    # code does to the traced inputs: at least a megabyte even as booleans, while correct
+    # code on those rows holds tens of kilobytes. Not larger: an untouched file builds
+    # several such arrays per call, and 2000 rows made grading it four times slower.
     CASES = [((85, 112), 4, 0.05, 150, True), ((130, 166), 2, 0.08, 120, True), (3, 5, 0.05, 20, False),
-             (2000, 5, 0.05, 3, False)]
+             ((1000, 1200), 5, 0.05, 3, False)]
 
     REFERENCE = (
         (LOSS, "    return float(np.mean((predict(X, w, b) - y.reshape(-1, 1)) ** 2))"),
