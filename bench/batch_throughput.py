@@ -7,6 +7,8 @@ fixes. Then, on the same machine, in this one run:
   baseline  for each student, one `python -m pytest` process over a copy of the exercise
             tree holding that student's files (the bughunt pytest plugin grades them),
             one after the other — what grading a class with the plugin alone looks like;
+            timed in --repeat shares, each right after one cold bughunt run, so that
+            both arms see the same minutes of a machine whose speed drifts;
   parallel  the same pytest processes, two at a time per core (a fairer baseline);
   bughunt   one `bughunt grade SUBMISSIONS --set starter --out DIR` command, cold start
             included (imports, the warm fork server, writing every output), every run
@@ -148,17 +150,6 @@ def main() -> None:
         subs, trees = build_class(work, exercises, args.students)
         sids = sorted(p.name for p in trees.iterdir())
 
-        t, c = time.perf_counter(), cpu_seconds()
-        serial = [pytest_one(trees / sid, exercises) for sid in sids]
-        baseline, baseline_cpu = time.perf_counter() - t, cpu_seconds() - c
-
-        parallel = None
-        if not args.skip_parallel:
-            t = time.perf_counter()
-            with ThreadPoolExecutor(cores) as pool:
-                list(pool.map(lambda sid: pytest_one(trees / sid, exercises), sids))
-            parallel = time.perf_counter() - t
-
         def grade(out: Path, *extra: str) -> tuple[float, float]:
             t, c = time.perf_counter(), cpu_seconds()
             proc = subprocess.run(
@@ -170,19 +161,46 @@ def main() -> None:
                 sys.exit(f"bughunt grade failed:\n{proc.stdout}\n{proc.stderr}")
             return took, cpu
 
-        def repeated(name: str, *extra: str) -> tuple[float, float, list[float]]:
+        def repeated(name: str, *extra: str, between=None) -> tuple[float, float, list[float]]:
             """`--repeat` cold runs, each into a fresh folder: the median run's wall and CPU
             time, and every run's wall time. One run of a few seconds catches whatever the
-            machine is doing then; the serial baseline averages over a minute or more."""
-            runs = [grade(work / f"{name}-{i}", *extra) for i in range(args.repeat)]
+            machine is doing then; the serial baseline averages over a minute or more.
+            `between(i)`, if given, runs after cold run i (a share of the baseline)."""
+            runs = []
+            for i in range(args.repeat):
+                runs.append(grade(work / f"{name}-{i}", *extra))
+                if between is not None:
+                    between(i)
             books = {(work / f"{name}-{i}" / "gradebook.csv").read_text() for i in range(args.repeat)}
             if len(books) != 1:
                 sys.exit("two runs on the same files wrote different gradebooks")
             mid = sorted(runs)[len(runs) // 2]
             return mid[0], mid[1], [took for took, _ in runs]
 
+        # The serial baseline runs in `--repeat` shares, one after each cold bughunt run, so
+        # both arms are measured over the same minutes: this machine's speed drifts by 10 %
+        # and more from one minute to the next, and a baseline timed in one block before
+        # the bughunt runs put that drift into the ratio.
+        serial: list = []
+        baseline = baseline_cpu = 0.0
+        shares = [sids[i :: args.repeat] for i in range(args.repeat)]
+
+        def baseline_share(i: int) -> None:
+            nonlocal baseline, baseline_cpu
+            t, c = time.perf_counter(), cpu_seconds()
+            serial.extend((sid, pytest_one(trees / sid, exercises)) for sid in shares[i])
+            baseline, baseline_cpu = baseline + time.perf_counter() - t, baseline_cpu + cpu_seconds() - c
+
         out = work / "out-0"
-        ours, ours_cpu, ours_runs = repeated("out", *(() if jailed else ("--no-jail",)))
+        ours, ours_cpu, ours_runs = repeated("out", *(() if jailed else ("--no-jail",)), between=baseline_share)
+        serial = [result for _, result in sorted(serial)]
+
+        parallel = None
+        if not args.skip_parallel:
+            t = time.perf_counter()
+            with ThreadPoolExecutor(cores) as pool:
+                list(pool.map(lambda sid: pytest_one(trees / sid, exercises), sids))
+            parallel = time.perf_counter() - t
         bare, bare_cpu, bare_runs = (None, None, []) if args.skip_no_jail or not jailed else repeated("out-nojail", "--no-jail")
         latencies, agree, total = [], 0, 0
         for sid, (_, outcomes) in zip(sids, serial):
