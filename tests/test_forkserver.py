@@ -211,3 +211,17 @@ def test_the_students_time_starts_when_the_run_reaches_their_code():
     finally:
         ours.close()
         theirs.close()
+
+
+@pytest.mark.parametrize("where", ["warm", "cold"])
+def test_a_run_that_never_reaches_the_submission_is_not_the_students_timeout(warm, where, monkeypatch, tmp_path):
+    """Past the start-up backstop with the student's code not yet loaded, only our own
+    set-up has run: the machinery's failure (regraded), never "did not finish in time"."""
+    import bughunt.sandbox.runner as runner
+    import bughunt.sandbox.warm as warm_module
+
+    monkeypatch.setattr(warm_module if where == "warm" else runner, "STARTUP_BACKSTOP", 0.0)
+    ex = exercise("sigmoid/overflow-basic")
+    run = warm.run if where == "warm" else run_probe
+    result = run(ex.grader_path, _fixed(ex, tmp_path), Limits(timeout=ex.timeout))
+    assert result.outcome == "internal" and "did not start" in result.detail, (result.outcome, result.detail)

@@ -359,6 +359,7 @@ def run_probe(
         proc.wait(timeout=limits.timeout if started.is_set() else max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         timed_out = True
+    never_started = timed_out and not started.is_set()  # only our own set-up ran: not the student's time
     _kill_group(proc.pid)  # jailed: bwrap's pid 1 dies with it, and the whole pid namespace
     proc.wait()
     leftovers = 0
@@ -374,6 +375,8 @@ def run_probe(
     try:
         if not collected:
             return RunResult("internal", detail=UNCOLLECTED, duration=duration, leftovers_killed=leftovers)
+        if never_started:
+            return RunResult("internal", detail=f"the run did not start within {STARTUP_BACKSTOP:.0f} s", duration=duration)
         return interpret(
             returncode=returncode,
             timed_out=timed_out,
