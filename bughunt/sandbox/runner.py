@@ -147,10 +147,16 @@ STARTUP_BACKSTOP = 120.0
 
 #: how long, once a run has ended, its reply and output may take to be read. Every byte is
 #: in the pipes by then, but this process's reader threads may be starved on a busy machine:
-#: a verdict must never be given on a reply that was only partly read (a short wait here
-#: once turned a correct fix into "sent back an unreadable reply" on a loaded CI machine)
+#: a verdict must never be given on a reply that was only partly read (the 2 s wait this
+#: replaced judged a correct fix starved of 3 s on an empty reply, as "exited")
 COLLECT_GRACE = 120.0
 UNCOLLECTED = "the run's reply could not be read to its end (a process still held its pipe)"
+
+
+def not_started() -> RunResult:
+    """A run stopped at STARTUP_BACKSTOP before it reached the submission: only our own
+    set-up ran, so this is the machinery's failure, never the student's timeout."""
+    return RunResult("internal", detail=f"the run did not start within {STARTUP_BACKSTOP:.0f} s")
 
 
 def collect(*readers: threading.Thread) -> bool:
@@ -376,7 +382,7 @@ def run_probe(
         if not collected:
             return RunResult("internal", detail=UNCOLLECTED, duration=duration, leftovers_killed=leftovers)
         if never_started:
-            return RunResult("internal", detail=f"the run did not start within {STARTUP_BACKSTOP:.0f} s", duration=duration)
+            return not_started()
         return interpret(
             returncode=returncode,
             timed_out=timed_out,

@@ -33,6 +33,7 @@ from .runner import (
     _read_capped,
     collect,
     interpret,
+    not_started,
     request_for,
 )
 
@@ -358,7 +359,7 @@ class WarmClient:
             done = self._until_started(lines, started)
         except TimeoutError:  # only our own set-up ran: the machine is in trouble, not the submission
             stop()
-            return RunResult("internal", detail=f"the run did not start within {STARTUP_BACKSTOP:.0f} s")
+            return not_started()
         try:
             if done is _NOT_YET:
                 done = lines.read(limits.timeout)
