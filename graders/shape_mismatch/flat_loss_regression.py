@@ -149,6 +149,14 @@ def mse(X, y, w, b):'''),
             (LOSS, "    import pandas as pd\n    diff = pd.Series(predict(X, w, b).ravel()) - pd.Series(y)\n    return float((diff ** 2).mean())"),
             (RESIDUAL, "    residual = predict(X, w, b).copy()\n    residual[:, 0] -= y\n"),
         ),
+        PASS(
+            "gradient summed row by row in a plain loop, loss on raveled arrays",
+            (LOSS, "    return float(np.mean((np.ravel(predict(X, w, b)) - np.ravel(y)) ** 2))"),
+            ("    residual = predict(X, w, b) - y\n    grad_w = 2 * X.T @ residual / len(X)\n    grad_b = 2 * np.mean(residual)",
+             "    n = len(X)\n    flat_w = np.ravel(w)\n    grad_w = np.zeros_like(flat_w)\n    grad_b = 0.0\n"
+             "    for i in range(n):\n        r = float(X[i] @ flat_w + b - y[i])\n        grad_w += 2.0 * r * X[i] / n\n"
+             "        grad_b += 2.0 * r / n\n    grad_w = grad_w.reshape(np.shape(w))"),
+        ),
     ]
     FAIL = [
         FAIL(
@@ -161,6 +169,11 @@ def mse(X, y, w, b):'''),
             "pairwise residual averaged back to one column",
             (RESIDUAL, "    residual = (predict(X, w, b) - y).mean(axis=1, keepdims=True)\n"),
             fails=("no_pairwise_matrix", "gradients_match_reference", "fit_matches_reference"),
+        ),
+        FAIL(
+            "the (d, n) gradient averaged back to the weights' shape",
+            ("    grad_w = 2 * X.T @ residual / len(X)", "    grad_w = (2 * X.T @ residual / len(X)).mean(axis=1, keepdims=True)"),
+            fails=("no_pairwise_matrix", "gradients_match_reference", "fit_matches_reference", "training_reduces_loss"),
         ),
         FAIL(
             "pairwise residual sliced to its first column",
