@@ -181,19 +181,19 @@ def main() -> None:
         # both arms are measured over the same minutes: this machine's speed drifts by 10 %
         # and more from one minute to the next, and a baseline timed in one block before
         # the bughunt runs put that drift into the ratio.
-        serial: list = []
+        by_sid: dict = {}
         baseline = baseline_cpu = 0.0
         shares = [sids[i :: args.repeat] for i in range(args.repeat)]
 
         def baseline_share(i: int) -> None:
             nonlocal baseline, baseline_cpu
             t, c = time.perf_counter(), cpu_seconds()
-            serial.extend((sid, pytest_one(trees / sid, exercises)) for sid in shares[i])
+            by_sid.update((sid, pytest_one(trees / sid, exercises)) for sid in shares[i])
             baseline, baseline_cpu = baseline + time.perf_counter() - t, baseline_cpu + cpu_seconds() - c
 
         out = work / "out-0"
         ours, ours_cpu, ours_runs = repeated("out", *(() if jailed else ("--no-jail",)), between=baseline_share)
-        serial = [result for _, result in sorted(serial)]
+        serial = [by_sid[sid] for sid in sids]
 
         parallel = None
         if not args.skip_parallel:

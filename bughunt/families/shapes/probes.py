@@ -69,20 +69,24 @@ class Watch:
         except _ERRORS as exc:
             return None, error_text(exc)
         finally:
-            if not self.measure:
-                pass
-            elif _TRACING():
-                self.peaks[name] = float(max(0, _MEMORY()[1] - base))
-                if started:
-                    _STOP()
-            else:
-                self.intact = False
-                self.peaks[name] = 0.0
+            if self.measure:
+                self._record_peak(name, base, started)
             for s in sorted(shapes):
                 if len(s) >= 2 and list(s).count(self.n) >= 2:
                     entry = f"{name}:" + ",".join(str(int(v)) for v in s)
                     if entry not in self.pairwise and len(self.pairwise) < 20:
                         self.pairwise.append(entry)
+
+    def _record_peak(self, name: str, base: int, started: bool) -> None:
+        """The call's peak memory above `base`; a tracer the submission switched off
+        leaves no measurement, and says so (`intact`)."""
+        if _TRACING():
+            self.peaks[name] = float(max(0, _MEMORY()[1] - base))
+            if started:
+                _STOP()
+        else:
+            self.intact = False
+            self.peaks[name] = 0.0
 
     def observations(self) -> dict:
         return {"pairwise": self.pairwise, "peak_names": list(self.peaks), "peaks": np.array(list(self.peaks.values()), dtype=float),
