@@ -181,7 +181,7 @@ class BceLogistic(NumericGrader):
                 EXERCISE, results, cases, "bce", exact_bce, 1e-4,
                 {"wrong_pos": "p = 0 for a positive example", "wrong_neg": "p = 1 for a negative example"},
             ),
-            linear_loss_training(EXERCISE, results, cases, min_accuracy=0.85, multiclass=False),
+            linear_loss_training(EXERCISE, results, cases, min_accuracy=0.85, multiclass=False, reference=self.trained_by_reference),
         ]
 
 

@@ -174,7 +174,7 @@ class CategoricalCE(NumericGrader):
                 {"wrong_hard": "a row that gives the true class probability exactly 0",
                  "wrong_split": "a row that splits its probability between the wrong classes"},
             ),
-            linear_loss_training(EXERCISE, results, cases, min_accuracy=0.8, multiclass=True),
+            linear_loss_training(EXERCISE, results, cases, min_accuracy=0.8, multiclass=True, reference=self.trained_by_reference),
         ]
 
 

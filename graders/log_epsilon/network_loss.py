@@ -186,7 +186,7 @@ class NetworkLoss(NumericGrader):
                               "extreme_neg": "a huge logit on a negative example"},
                 extreme_right={"extreme_right": "logits of 1e308 and -1e5 on a positive and a negative example"},
             ),
-            mlp_training(EXERCISE, results, cases, min_accuracy=0.85, hidden_act="relu", losses_logged=True),
+            mlp_training(EXERCISE, results, cases, min_accuracy=0.85, hidden_act="relu", losses_logged=True, reference=self.trained_by_reference),
         ]
 
 

@@ -204,7 +204,7 @@ class HiddenLayer(NumericGrader):
                 "return finite values that match the exact logistic function in `sigmoid` and in both layers of `forward`",
                 forward_problems, "sigmoid",
             ),
-            mlp_training(EXERCISE, results, cases, min_accuracy=0.85, hidden_act="sigmoid", losses_logged=False),
+            mlp_training(EXERCISE, results, cases, min_accuracy=0.85, hidden_act="sigmoid", losses_logged=False, reference=self.trained_by_reference),
         ]
 
 

@@ -188,7 +188,7 @@ class OverflowBasic(NumericGrader):
                 lambda case, o: (compare_sigmoid(o[f"out_{c['key']}"], c["args"][0]) for c in case["calls"]),
                 "sigmoid",
             ),
-            linear_training(EXERCISE, results, cases, min_accuracy=0.75, multiclass=False),
+            linear_training(EXERCISE, results, cases, min_accuracy=0.75, multiclass=False, reference=self.trained_by_reference),
         ]
 
 

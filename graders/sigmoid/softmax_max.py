@@ -173,7 +173,7 @@ class SoftmaxMax(NumericGrader):
                 lambda case, o: (compare_softmax(o[f"out_{c['key']}"], c["args"][0]) for c in case["calls"]),
                 "softmax",
             ),
-            linear_training(EXERCISE, results, cases, min_accuracy=0.8, multiclass=True, names=("W", "b")),
+            linear_training(EXERCISE, results, cases, min_accuracy=0.8, multiclass=True, names=("W", "b"), reference=self.trained_by_reference),
         ]
 
 

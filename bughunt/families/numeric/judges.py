@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bughunt.grader import PUBLIC_SEED, Grader
+from bughunt.grader import PUBLIC_SEED, Grader, case_fact
 from bughunt.verdict import Check
 
 PROBE = "bughunt.families.numeric.probes:NUMERIC"
@@ -66,6 +66,50 @@ class NumericGrader(Grader):
 
     def config(self) -> dict:
         return {"groups": ["act"]}
+
+    def trained_by_reference(self, case: dict) -> dict | None:
+        """What the reference fix's `train` returns on `case`, under the names the probe
+        reports a submission's (a dict of parameters as `<name>_<param>`), or None if it
+        fails there. Run here, in the parent: the exercise's own file with REFERENCE applied
+        is trusted project code. Once per case and process."""
+        if not case.get("train"):
+            return None
+        return case_fact(case, "reference_training", lambda: self._train_reference(case["train"]))
+
+    def _train_reference(self, spec: dict) -> dict | None:
+        import copy
+        import warnings
+
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = getattr(self._reference_module, spec["fn"])(*copy.deepcopy(spec["args"]))
+            returns = spec["returns"]
+            value = (value,) if len(returns) == 1 else tuple(value)
+            obs = {}
+            for (name, kind), item in zip(returns, value):
+                if kind == "params":
+                    obs.update({f"{name}_{p}": np.asarray(item[p], dtype=float) for p in ("W1", "b1", "W2", "b2")})
+                else:
+                    obs[name] = np.asarray(item, dtype=float)
+            return obs
+        except Exception:  # no reference figure: the fixed floor alone applies
+            return None
+
+    @cached_property
+    def _reference_module(self):
+        import inspect
+        import types
+        from pathlib import Path
+
+        from bughunt.manifest import load
+
+        root = Path(inspect.getfile(type(self))).resolve().parents[2]  # graders/<category>/<slug>.py
+        exercise = next(e for e in load(root) if e.id == self.exercise)
+        text = self.reference_example().apply(exercise.path.read_text(encoding="utf-8"))
+        module = types.ModuleType("bughunt_reference")
+        exec(compile(text, str(exercise.path), "exec"), module.__dict__)  # noqa: S102 (our own reference fix)
+        return module
 
 
 # --- floating-point events -----------------------------------------------------------
@@ -212,28 +256,60 @@ def training_check(exercise, results, cases, should, passed, problem, function="
     return Check("training_works", "runtime", True, passed, root_cause=False, function=function)
 
 
-def _linear_problem(X, y, W, b, k: int | None, min_accuracy) -> str | None:
-    """Shapes, finiteness and training accuracy of a linear model; k None for a binary one."""
+#: how far below the reference fix's own training accuracy on a hidden case a submission may
+#: land. A training check's `min_accuracy` is what the shipped hyper-parameters reach on
+#: typical data; on some seeds' data the reference fix itself falls short of it (measured
+#: over 200 seeds: 8 for sigmoid/overflow-basic, 23 for log_epsilon/network-loss), and a
+#: correct fix must never fail for that. There the bar is the reference's accuracy less this.
+REFERENCE_MARGIN = 0.05
+
+
+def accuracy_bar(min_accuracy: float, reference_accuracy: float | None) -> float:
+    if reference_accuracy is None:
+        return min_accuracy
+    return min(min_accuracy, round(reference_accuracy - REFERENCE_MARGIN, 2))
+
+
+def _linear_shape_problem(X, W, b, k: int | None) -> str | None:
     want_w, want_b = ((X.shape[1],), 1) if k is None else ((X.shape[1], k), k)
     if W.shape != want_w or b.size != want_b or not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
         return f"W of shape {W.shape} and b of shape {b.shape} (finite arrays of shapes {want_w} and ({want_b},) are expected)"
-    scores = X @ W + (float(b.reshape(())) if k is None else b.reshape(k))
-    acc = float(np.mean((scores > 0) == y)) if k is None else float(np.mean(scores.argmax(axis=1) == y))
-    if not acc >= min_accuracy:
-        return f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
     return None
 
 
-def linear_training(exercise, results, cases, min_accuracy, multiclass, names=("w", "b")) -> Check:
+def _linear_accuracy(X, y, W, b, k: int | None) -> float:
+    scores = X @ W + (float(b.reshape(())) if k is None else b.reshape(k))
+    return float(np.mean((scores > 0) == y)) if k is None else float(np.mean(scores.argmax(axis=1) == y))
+
+
+def _linear_problem(X, y, W, b, k: int | None, min_accuracy, reference: dict | None, names=("w", "b")) -> str | None:
+    """Shapes, finiteness and training accuracy of a linear model; k None for a binary one.
+    `reference`: what the reference fix's training returned on this case, or None."""
+    found = _linear_shape_problem(X, W, b, k)
+    if found:
+        return found
+    ref = None
+    if reference is not None:
+        rW, rb = reference[names[0]], np.asarray(reference[names[1]], dtype=float)
+        if _linear_shape_problem(X, rW, rb, k) is None:
+            ref = _linear_accuracy(X, y, rW, rb, k)
+    acc, need = _linear_accuracy(X, y, W, b, k), accuracy_bar(min_accuracy, ref)
+    if not acc >= need:
+        return f"a training accuracy of {acc:.2f} (at least {need} is expected)"
+    return None
+
+
+def linear_training(exercise, results, cases, min_accuracy, multiclass, names=("w", "b"), reference=None) -> Check:
     """A linear model from `train`, and `predict_proba` giving the logistic function (binary)
-    or the softmax (multiclass) of its scores."""
+    or the softmax (multiclass) of its scores. `reference(case)`: the reference fix's trained
+    values on that case (NumericGrader.trained_by_reference), for the accuracy bar."""
     from scipy.special import expit, softmax
 
     def problem(case, o):
         X, y = case["train"]["args"][:2]
         k = case["train"]["args"][2] if multiclass else None
         W, b = o[names[0]], np.asarray(o[names[1]], dtype=float)
-        found = _linear_problem(X, y, W, b, k, min_accuracy)
+        found = _linear_problem(X, y, W, b, k, min_accuracy, reference and reference(case), names)
         if found:
             return found, "train"
         scores = X @ W + (float(b.reshape(())) if k is None else b.reshape(k))
@@ -269,45 +345,58 @@ def mlp_accuracy(X, y, t, hidden_act) -> float | None:
         return None
 
 
-def loss_log_problem(losses: np.ndarray) -> str | None:
+def loss_log_problem(losses: np.ndarray, reference: dict | None = None) -> str | None:
+    """A loss log must be one finite number per epoch, and fall over training, unless the
+    reference fix's own log (from `reference`, its trained values on the case) does not
+    fall there either: on a few seeds' data with an outlier row it rises (2 of 200 seeds for
+    log_epsilon/network-loss), and a correct fix must never fail for that."""
     if losses.ndim != 1 or losses.size == 0:
         return f"a loss log of shape {losses.shape} (one number per epoch is expected)"
     if not np.all(np.isfinite(losses)):
         i = int(np.flatnonzero(~np.isfinite(losses))[0])
         return f"a logged loss of {losses[i]} at epoch {i}"
-    if not losses[-1] < losses[0]:
+    ref = None if reference is None else reference.get("losses")
+    falls = ref is None or (ref.ndim == 1 and ref.size > 0 and bool(np.all(np.isfinite(ref))) and ref[-1] < ref[0])
+    if falls and not losses[-1] < losses[0]:
         return f"a loss that did not decrease ({losses[0]:.6g} at the start, {losses[-1]:.6g} at the end)"
     return None
 
 
-def mlp_training(exercise, results, cases, min_accuracy, hidden_act, losses_logged) -> Check:
+def mlp_training(exercise, results, cases, min_accuracy, hidden_act, losses_logged, reference=None) -> Check:
+    """`reference` as for linear_training."""
     should = "still train on hidden data" + (", logging finite, decreasing losses" if losses_logged else "")
 
     def problem(case, o):
         X, y = case["train"]["args"][:2]
-        found = loss_log_problem(o["losses"]) if losses_logged else None
+        ref = reference and reference(case)
+        found = loss_log_problem(o["losses"], ref) if losses_logged else None
         t = params_of(o)
         if found is None and not all(np.all(np.isfinite(v)) for v in t.values()):
             found = "parameters that are not finite after training"
         if found is None:
             acc = mlp_accuracy(X, y, t, hidden_act)
+            need = accuracy_bar(min_accuracy, None if ref is None else mlp_accuracy(X, y, params_of(ref), hidden_act))
             if acc is None:
                 found = "trained parameters whose shapes do not fit together"
-            elif not acc >= min_accuracy:
-                found = f"a training accuracy of {acc:.2f} (at least {min_accuracy} is expected)"
+            elif not acc >= need:
+                found = f"a training accuracy of {acc:.2f} (at least {need} is expected)"
         return (found, "train") if found else None
 
     return training_check(exercise, results, cases, should, f"checked on hidden data: it should {should}, and it does", problem)
 
 
-def linear_loss_training(exercise, results, cases, min_accuracy, multiclass) -> Check:
+def linear_loss_training(exercise, results, cases, min_accuracy, multiclass, reference=None) -> Check:
+    """`reference` as for linear_training."""
+    names = ("W", "b") if multiclass else ("w", "b")
+
     def problem(case, o):
         X, y = case["train"]["args"][:2]
-        found = loss_log_problem(o["losses"])
+        ref = reference and reference(case)
+        found = loss_log_problem(o["losses"], ref)
         if found is None:
             k = case["train"]["args"][2] if multiclass else None
-            W, b = (o["W"], o["b"]) if multiclass else (o["w"], np.asarray(o["b"], dtype=float))
-            found = _linear_problem(X, y, W, b, k, min_accuracy)
+            W, b = o[names[0]], np.asarray(o[names[1]], dtype=float)
+            found = _linear_problem(X, y, W, b, k, min_accuracy, ref, names)
         return (found, "train") if found else None
 
     return training_check(

@@ -106,6 +106,17 @@ def regression_gradients(X, y, w, b):
     return 2 * X.T @ r / len(X), 2 * np.mean(r)
 
 
+def trained_bar(fixed: float, reference_loss: float | None) -> float:
+    """The final training loss a submission must reach on a case: `fixed` (a share of what
+    guessing gives), or what exact gradient descent itself ends at there when that is
+    higher, with room for rounding. On a few seeds' data it is higher (measured over 100
+    seeds: 2 for flat-loss-regression, 1 each for transposed-output-weights and
+    softmax-wrong-axis), and a correct fix must never fail for that."""
+    if reference_loss is None or not np.isfinite(reference_loss):
+        return fixed
+    return max(fixed, reference_loss * (1 + RTOL) + ATOL)
+
+
 def regression_fit(X, y, lr, epochs):
     w, b = np.zeros(X.shape[1]), 0.0
     for _ in range(epochs):
@@ -220,7 +231,7 @@ class LinearRegressionGrader(ShapesGrader):
             problem = self.losses_problem(losses, case["epochs"])
             if problem:
                 train.add(N["fit"], f"{problem} {where}")
-            elif case["train_check"] and not (losses[-1] <= self.TRAINED_SHARE * np.var(y)):
+            elif case["train_check"] and not (losses[-1] <= trained_bar(self.TRAINED_SHARE * np.var(y), float(np.mean((X @ rw + rb - y) ** 2)))):
                 train.add(N["fit"], f"found a final loss of {losses[-1]:.4g} against a target variance of {np.var(y):.4g} {where} "
                                     "(predicting the mean gives the variance)")
         return [
@@ -330,6 +341,7 @@ class TwoLayerGrader(ShapesGrader):
                 train.add(N["train"], f"found `{N['train']}` raising {err} {where}")
                 loss.add(N["train"], f"found no losses because `{N['train']}` raised {err} {where}")
                 continue
+            ref_loss = None  # what gradient descent from the submission's own start ends at, when it can start
             trained_bad = [f"{key} {fmt_shape(o['trained_' + key].shape)}" for key, s in want.items() if o["trained_" + key].shape != s]
             if trained_bad:
                 train.add(N["train"], f"found trained parameters {', '.join(trained_bad)} instead of the documented shapes {where}")
@@ -339,6 +351,7 @@ class TwoLayerGrader(ShapesGrader):
             else:
                 start = {key: o["init_" + key] for key in PARAM_KEYS}
                 ref = net_train(X, Y, start, case["lr"], case["epochs"])
+                ref_loss = net_loss(X, Y, ref)
                 bad = [key for key in PARAM_KEYS if not close(o["trained_" + key], ref[key], rtol=1e-5, atol=1e-8)]
                 if bad:
                     train.add(N["train"], f"found {', '.join(bad)} away from where gradient descent with lr={case['lr']} for "
@@ -347,7 +360,7 @@ class TwoLayerGrader(ShapesGrader):
             problem = self.losses_problem(losses, case["epochs"])
             if problem:
                 loss.add(N["train"], f"{problem} {where}")
-            elif not (losses[-1] <= self.LOSS_DROP * losses[0]):
+            elif not (losses[-1] <= trained_bar(self.LOSS_DROP * losses[0], ref_loss)):
                 loss.add(N["train"], f"found the loss going from {losses[0]:.4g} to {losses[-1]:.4g} {where}")
         return [
             self.check("init_shapes", init, "create W1 (n_features, n_hidden), b1 (n_hidden,), W2 (n_hidden, n_outputs) and b2 (n_outputs,) in `init_params`",
@@ -472,7 +485,7 @@ class SoftmaxRegressionGrader(ShapesGrader):
             problem = self.losses_problem(losses, case["epochs"])
             if problem:
                 tr.add(N["fit"], f"{problem} {where}")
-            elif not (losses[-1] <= self.TRAINED_SHARE * np.log(k)):
+            elif not (losses[-1] <= trained_bar(self.TRAINED_SHARE * np.log(k), softmax_loss(X, y, rW, rb))):
                 tr.add(N["fit"], f"found the loss going from {losses[0]:.4g} to {losses[-1]:.4g} (guessing uniformly gives "
                                  f"{np.log(k):.4g}) {where}")
         return [
